@@ -1,0 +1,1 @@
+"""cro-bot: answers questions about CROs, AROs and GCP delegation from curated, cited knowledge."""

@@ -1,0 +1,115 @@
+"""`cro-bot eval FILE`: score the router on a labelled question set (the dev.yaml format).
+
+In-scope items (`expect: [regex, ...]`, optionally `entry: id`) count as right when the bot answers,
+the answer text matches every regex (case-insensitive) and, if given, the entry is the expected one.
+Out-of-scope items (`expect: reject`) count as right when the bot does not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.routing import ANSWERED
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: str
+    tag: str
+    in_scope: bool
+    right: bool
+    status: str
+    entry: str | None  # what the bot answered with, or its best candidate when it did not answer
+    expected: str  # expected entry id or regexes, for the report
+    score: float
+    wrong_route: bool  # in scope, the best candidate is the wrong entry
+
+
+def load_items(path: str | Path) -> list[dict]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    items = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a top-level 'questions:' list")
+    return items
+
+
+def evaluate(assistant, items: list[dict]) -> list[Outcome]:
+    outcomes = []
+    for item in items:
+        question, expect = str(item["q"]), item["expect"]
+        result, reply = assistant.ask(question)
+        best = result.entry.id if result.entry else (result.suggestions[0].entry_id if result.suggestions else None)
+        tag = item.get("tag", "plain")
+        if expect == "reject":
+            right = result.status != ANSWERED
+            outcomes.append(Outcome(question, tag, False, right, result.status, best, "reject", result.score, False))
+            continue
+        wanted = item.get("entry")
+        facts = all(re.search(p, reply.text, re.I) for p in expect)
+        right = result.status == ANSWERED and facts and (wanted is None or result.entry.id == wanted)
+        if wanted:
+            wrong_route = best is not None and best != wanted
+        else:
+            wrong_route = result.status == ANSWERED and not facts
+        label = wanted or " & ".join(expect)
+        outcomes.append(Outcome(question, tag, True, right, result.status, best, label, result.score, wrong_route))
+    return outcomes
+
+
+def _histogram(outcomes: list[Outcome]) -> list[str]:
+    """Best-candidate scores in 5-point bins: right route, wrong route, off-topic."""
+    bins: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for o in outcomes:
+        if o.entry is None:
+            continue
+        column = 2 if not o.in_scope else (1 if o.wrong_route else 0)
+        bins[min(int(o.score) // 5 * 5, 95)][column] += 1
+    lines = ["score    right  wrong  off-topic   (best candidate's score)"]
+    for low in sorted(bins, reverse=True):
+        r, w, off = bins[low]
+        lines.append(f"{low:>3}-{low + 5:<3}  {r:>5}  {w:>5}  {off:>9}")
+    return lines
+
+
+def report(outcomes: list[Outcome], show_misses: int = 40) -> tuple[list[str], float, float]:
+    lines: list[str] = []
+    per_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for o in outcomes:
+        per_tag[o.tag][0] += o.right
+        per_tag[o.tag][1] += 1
+    lines.append("accuracy per tag")
+    for tag, (right, total) in sorted(per_tag.items()):
+        lines.append(f"  {tag:12s} {right:>4}/{total:<4} {right / total:6.1%}")
+    inside = [o for o in outcomes if o.in_scope]
+    outside = [o for o in outcomes if not o.in_scope]
+    misses = [o for o in outcomes if not o.right]
+    if misses and show_misses:
+        lines.append(f"misses ({len(misses)}, showing {min(len(misses), show_misses)})")
+        for o in misses[:show_misses]:
+            lines.append(f"  [{o.tag}] {o.question!r}: expected {o.expected}; got {o.status} {o.entry} ({o.score})")
+    wrong = Counter((o.expected, o.entry) for o in inside if o.wrong_route)
+    if wrong:
+        lines.append("most frequent wrong routes (expected -> best candidate)")
+        lines.extend(f"  {n} x {exp} -> {got}" for (exp, got), n in wrong.most_common(10))
+    lines.extend(_histogram(outcomes))
+    p_in = sum(o.right for o in inside) / len(inside) if inside else 0.0
+    p_out = sum(o.right for o in outside) / len(outside) if outside else 0.0
+    statuses = Counter(o.status for o in inside if not o.right)
+    lines.append(
+        f"in-scope answered right {sum(o.right for o in inside)}/{len(inside)} ({p_in:.1%})"
+        f" · not answered: clarify {statuses['clarify']}, fallback {statuses['fallback']}"
+        f" · answered wrong {statuses[ANSWERED]}"
+        f" · off-topic rejected {sum(o.right for o in outside)}/{len(outside)} ({p_out:.1%})"
+    )
+    return lines, p_in, p_out
+
+
+def run_eval(assistant, path: str, show_misses: int = 40) -> int:
+    lines, _, _ = report(evaluate(assistant, load_items(path)), show_misses)
+    print("\n".join(lines))
+    return 0

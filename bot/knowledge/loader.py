@@ -1,0 +1,349 @@
+"""Load and validate the knowledge folder; every problem names its file, entry, field and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge.model import (
+    Checklist,
+    ChecklistItem,
+    Citation,
+    Entry,
+    KnowledgeBase,
+    Source,
+    SynonymGroup,
+)
+from bot.knowledge.yaml_lines import LineDict, YamlProblem, read_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+TITLE_MAX = 75  # Slack button text limit
+ANSWER_MAX = 2900  # a section block holds 3000 characters; leave room for nothing else
+QUESTION_MAX = 300
+MIN_QUESTIONS = 3
+
+ENTRY_FIELDS = {"id", "title", "questions", "answer", "sources", "related"}
+CHECKLIST_FIELDS = {"id", "title", "aliases", "intro", "items", "closing"}
+SOURCE_FIELDS = {"id", "label", "title", "publisher", "date", "url"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    line: int | None = None
+    item: str | None = None  # "entry 'x'", "checklist 'y'", "source 'z'"
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [p for p in (self.item, f"field '{self.field}'" if self.field else None) if p]
+        return f"{where}: {', '.join(parts)}: {self.message}" if parts else f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder has problems; `problems` lists every one found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{len(problems)} knowledge {noun}:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+class _FileReader:
+    """Field access for one file that records problems instead of raising on the first one."""
+
+    def __init__(self, path: Path, root: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+        self.problems = problems
+
+    def problem(self, message: str, node: object = None, item: str | None = None, field: str | None = None):
+        line = getattr(node, "line", None) if node is not None else None
+        self.problems.append(Problem(self.name, message, line, item, field))
+
+    def load(self, top_key: str) -> list | None:
+        """The file's `top_key` list; the whole document is kept in `self.document`."""
+        self.document: object = None
+        try:
+            data = self.document = read_yaml(self.path)
+        except YamlProblem as exc:
+            self.problems.append(Problem(self.name, exc.message, exc.line))
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(self.name, f"cannot read the file: {exc.__class__.__name__}"))
+            return None
+        if not isinstance(data, dict) or top_key not in data:
+            self.problem(f"expected a top-level '{top_key}:' list", data)
+            return None
+        items = data[top_key]
+        if not isinstance(items, list):
+            self.problem(f"'{top_key}' must be a list", data, field=top_key)
+            return None
+        return items
+
+    def text(self, mapping: LineDict, key: str, item: str, *, required: bool = True, max_len: int = 0) -> str:
+        value = mapping.get(key)
+        if isinstance(value, dt.date):  # an unquoted YAML date
+            value = value.isoformat()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem("is missing or empty", mapping, item, key)
+            return ""
+        if not isinstance(value, str):
+            self.problem(f"must be text, not {type(value).__name__}", mapping, item, key)
+            return ""
+        if max_len and len(value) > max_len:
+            self.problem(f"is {len(value)} characters; the limit is {max_len}", mapping, item, key)
+        return value.strip()
+
+    def text_list(self, mapping: LineDict, key: str, item: str, *, required: bool = True) -> list[str]:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem("is missing", mapping, item, key)
+            return []
+        if not isinstance(value, list):
+            self.problem(f"must be a list, not {type(value).__name__}", mapping, item, key)
+            return []
+        out = []
+        for i, element in enumerate(value):
+            if not isinstance(element, str) or not element.strip():
+                self.problem("must be non-empty text", mapping, item, f"{key}[{i}]")
+            else:
+                out.append(element.strip())
+        return out
+
+    def citations(self, mapping: LineDict, key: str, item: str, sources: dict[str, Source]) -> list[Citation]:
+        value = mapping.get(key)
+        if not isinstance(value, list) or not value:
+            self.problem("must list at least one citation ({id, section})", mapping, item, key)
+            return []
+        out = []
+        for i, cite in enumerate(value):
+            field = f"{key}[{i}]"
+            if not isinstance(cite, dict):
+                self.problem("must be a mapping with 'id' and 'section'", mapping, item, field)
+                continue
+            source_id = self.text(cite, "id", item)
+            section = self.text(cite, "section", item) if "section" in cite else ""
+            if not section:
+                self.problem("needs a 'section' (where in the source the fact is)", cite, item, field)
+            if source_id and source_id not in sources:
+                self.problem(f"unknown source id '{source_id}' (see sources.yaml)", cite, item, f"{field}.id")
+            out.append(Citation(source_id, section))
+        return out
+
+    def check_id(self, mapping: LineDict, kind: str, index: int) -> str:
+        value = mapping.get("id")
+        label = f"{kind} #{index + 1}"
+        if not isinstance(value, str) or not value.strip():
+            self.problem("is missing or not text", mapping, label, "id")
+            return ""
+        if not ID_PATTERN.match(value):
+            self.problem("use lower-case letters, digits and single hyphens", mapping, f"{kind} '{value}'", "id")
+        return value
+
+    def unknown_fields(self, mapping: LineDict, allowed: set[str], item: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.problem(f"unknown field (allowed: {', '.join(sorted(allowed))})", mapping, item, str(key))
+
+
+def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
+    path = root / "sources.yaml"
+    reader = _FileReader(path, root, problems)
+    if not path.is_file():
+        reader.problem("the sources registry is missing")
+        return {}
+    sources: dict[str, Source] = {}
+    for i, raw in enumerate(reader.load("sources") or []):
+        if not isinstance(raw, dict):
+            reader.problem("each source must be a mapping", None, f"source #{i + 1}")
+            continue
+        sid = reader.check_id(raw, "source", i)
+        label = f"source '{sid}'"
+        reader.unknown_fields(raw, SOURCE_FIELDS, label)
+        url = reader.text(raw, "url", label, required=False)
+        if url and not url.startswith(("https://", "http://")):
+            reader.problem("must start with https:// or be empty", raw, label, "url")
+        if sid in sources:
+            reader.problem("duplicate source id", raw, label, "id")
+        title = reader.text(raw, "title", label)
+        source = Source(
+            sid,
+            reader.text(raw, "label", label, required=False, max_len=40) or title,
+            title,
+            reader.text(raw, "publisher", label),
+            reader.text(raw, "date", label),
+            url,
+        )
+        if sid:
+            sources[sid] = source
+    return sources
+
+
+def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    seen_questions: dict[str, str] = {}
+    pending_related: list[tuple[_FileReader, LineDict, str, list[str]]] = []
+    files = sorted((root / "answers").glob("*.yaml"))
+    if not files:
+        problems.append(Problem(str(root / "answers"), "no answer files (*.yaml) found"))
+    for path in files:
+        reader = _FileReader(path, root, problems)
+        for i, raw in enumerate(reader.load("entries") or []):
+            if not isinstance(raw, dict):
+                reader.problem("each entry must be a mapping", None, f"entry #{i + 1}")
+                continue
+            eid = reader.check_id(raw, "entry", i)
+            label = f"entry '{eid}'" if eid else f"entry #{i + 1}"
+            reader.unknown_fields(raw, ENTRY_FIELDS, label)
+            if eid in entries:
+                reader.problem(f"duplicate id (also in {entries[eid].file})", raw, label, "id")
+            questions = reader.text_list(raw, "questions", label)
+            if "questions" in raw and len(questions) < MIN_QUESTIONS:
+                reader.problem(f"needs at least {MIN_QUESTIONS} phrasings", raw, label, "questions")
+            for q in questions:
+                if len(q) > QUESTION_MAX:
+                    reader.problem(f"a phrasing is over {QUESTION_MAX} characters", raw, label, "questions")
+                key = _norm(q)
+                if key in seen_questions and seen_questions[key] != eid:
+                    reader.problem(
+                        f"phrasing '{q}' is already used by '{seen_questions[key]}'", raw, label, "questions"
+                    )
+                elif key in seen_questions:
+                    reader.problem(f"phrasing '{q}' is repeated", raw, label, "questions")
+                seen_questions.setdefault(key, eid)
+            related = reader.text_list(raw, "related", label, required=False)
+            pending_related.append((reader, raw, eid, related))
+            entry = Entry(
+                id=eid,
+                title=reader.text(raw, "title", label, max_len=TITLE_MAX),
+                questions=tuple(questions),
+                answer=reader.text(raw, "answer", label, max_len=ANSWER_MAX),
+                sources=tuple(reader.citations(raw, "sources", label, sources)),
+                related=tuple(related),
+                file=reader.name,
+            )
+            if eid and eid not in entries:
+                entries[eid] = entry
+    for reader, raw, eid, related in pending_related:
+        for j, rid in enumerate(related):
+            if rid == eid:
+                reader.problem("an entry cannot be related to itself", raw, f"entry '{eid}'", f"related[{j}]")
+            elif rid not in entries:
+                reader.problem(f"unknown entry id '{rid}'", raw, f"entry '{eid}'", f"related[{j}]")
+    return entries
+
+
+def _load_item(reader: _FileReader, raw: object, label: str, field: str, sources) -> ChecklistItem | None:
+    if not isinstance(raw, dict):
+        reader.problem("must be a mapping with 'text' and 'basis'", None, label, field)
+        return None
+    text = reader.text(raw, "text", label)
+    return ChecklistItem(text, tuple(reader.citations(raw, "basis", label, sources)))
+
+
+def _load_checklists(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Checklist]:
+    checklists: dict[str, Checklist] = {}
+    names: dict[str, str] = {}  # every id and alias (normalised) -> the checklist that owns it
+    for path in sorted((root / "checklists").glob("*.yaml")):
+        reader = _FileReader(path, root, problems)
+        for i, raw in enumerate(reader.load("checklists") or []):
+            if not isinstance(raw, dict):
+                reader.problem("each checklist must be a mapping", None, f"checklist #{i + 1}")
+                continue
+            cid = reader.check_id(raw, "checklist", i)
+            label = f"checklist '{cid}'" if cid else f"checklist #{i + 1}"
+            reader.unknown_fields(raw, CHECKLIST_FIELDS, label)
+            if cid in checklists:
+                reader.problem(f"duplicate id (also in {checklists[cid].file})", raw, label, "id")
+            aliases = reader.text_list(raw, "aliases", label)
+            for name in [cid, *aliases]:
+                key = _norm(name)
+                if key in names and names[key] != cid:
+                    reader.problem(f"'{name}' already names checklist '{names[key]}'", raw, label, "aliases")
+                names.setdefault(key, cid)
+            raw_items = raw.get("items")
+            items: list[ChecklistItem] = []
+            if not isinstance(raw_items, list) or not raw_items:
+                reader.problem("must list at least one item", raw, label, "items")
+            else:
+                for j, raw_item in enumerate(raw_items):
+                    item = _load_item(reader, raw_item, label, f"items[{j}]", sources)
+                    if item:
+                        items.append(item)
+            closing = _load_item(reader, raw.get("closing"), label, "closing", sources)
+            checklist = Checklist(
+                id=cid,
+                title=reader.text(raw, "title", label, max_len=TITLE_MAX),
+                aliases=tuple(aliases),
+                intro=reader.text(raw, "intro", label, required=False),
+                items=tuple(items),
+                closing=closing or ChecklistItem("", ()),
+                file=reader.name,
+            )
+            if cid and cid not in checklists:
+                checklists[cid] = checklist
+    return checklists
+
+
+def _word_list(reader: _FileReader, key: str) -> list[str]:
+    data = reader.document
+    words = data.get(key, []) if isinstance(data, dict) else []
+    if not isinstance(words, list):
+        reader.problem("must be a list of words or phrases", data, None, key)
+        return []
+    for i, word in enumerate(words):
+        if not isinstance(word, str):
+            hint = " (YAML reads yes/no/on/off as true/false: put it in quotes)" if isinstance(word, bool) else ""
+            reader.problem(f"item {i + 1} is {word!r}, not text{hint}", data, None, f"{key}[{i}]")
+    return [_norm(w) for w in words if isinstance(w, str) and _norm(w)]
+
+
+def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGroup, ...], list[str], list[str]]:
+    """Synonym groups, stopwords and greetings from synonyms.yaml (all optional)."""
+    path = root / "synonyms.yaml"
+    if not path.is_file():
+        return (), [], []
+    reader = _FileReader(path, root, problems)
+    groups: list[SynonymGroup] = []
+    owner: dict[str, str] = {}
+    for i, raw in enumerate(reader.load("groups") or []):
+        label = f"group #{i + 1}"
+        if not isinstance(raw, dict):
+            reader.problem("each group must be a mapping with 'canonical' and 'variants'", None, label)
+            continue
+        canonical = reader.text(raw, "canonical", label)
+        label = f"group '{canonical}'" if canonical else label
+        variants = reader.text_list(raw, "variants", label)
+        for v in variants:
+            key = _norm(v)
+            if key in owner and owner[key] != canonical:
+                reader.problem(f"'{v}' is already a variant of '{owner[key]}'", raw, label, "variants")
+            owner[key] = canonical
+        if canonical:
+            groups.append(SynonymGroup(_norm(canonical), tuple(_norm(v) for v in variants if _norm(v))))
+    return tuple(groups), _word_list(reader, "stopwords"), _word_list(reader, "greetings")
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Read every knowledge file under `root`; raise KnowledgeError listing all problems found."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), "the knowledge folder does not exist (set KNOWLEDGE_DIR)")])
+    sources = _load_sources(root, problems)
+    entries = _load_entries(root, sources, problems)
+    checklists = _load_checklists(root, sources, problems)
+    synonyms, stopwords, greetings = _load_synonyms(root, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(root, sources, entries, checklists, synonyms, frozenset(stopwords), tuple(greetings))

@@ -1,0 +1,154 @@
+"""Results -> what the bot posts: Slack mrkdwn `text` (which always carries the answer itself, for
+notifications and clients without Block Kit) and Block Kit `blocks`. No Slack imports: the CLI
+prints the same text the bot would post."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.knowledge.model import Checklist, Citation, KnowledgeBase
+from bot.routing.checklists import ChecklistResult
+from bot.routing.router import ANSWERED, CLARIFY, HELP, RouteResult
+
+NOT_ADVICE = "Informational only, drawn from public guidance and articles; not legal or regulatory advice."
+EXAMPLES = (
+    "What is the difference between an ARO and a CRO?",
+    "Who is responsible for data integrity when a CRO runs the trial?",
+    "What must a sponsor put in writing when it transfers duties?",
+    "What is source data verification?",
+)
+TOPICS = (
+    "what CROs, AROs, CDMOs and FSPs are and how they differ",
+    "sponsor responsibility when trial duties are delegated (ICH E6, 21 CFR 312, EU CTR)",
+    "hybrid ARO + CRO models, CRO services across the trial lifecycle, and working with CROs as a site",
+)
+_SECTION_LIMIT = 3000
+_ECHO_LIMIT = 80
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+
+
+def escape(text: str, limit: int = _ECHO_LIMIT) -> str:
+    """User text made safe to echo: no mentions, broadcasts or links can survive, and it is short."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2000]}]}
+
+
+def citation_text(citation: Citation, kb: KnowledgeBase, link: bool = False) -> str:
+    source = kb.sources[citation.source_id]
+    label = f"<{source.url}|{source.label}>" if link and source.url else source.label
+    return f"{label}, {citation.section}" if citation.section else label
+
+
+def sources_line(citations: tuple[Citation, ...], kb: KnowledgeBase, link: bool = False) -> str:
+    return "Sources: " + " · ".join(citation_text(c, kb, link) for c in citations)
+
+
+def render_route(result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "") -> Reply:
+    if result.status == ANSWERED and result.entry:
+        entry = result.entry
+        text = f"{entry.answer}\n\n_{sources_line(entry.sources, kb)}_"
+        return Reply(text, [_section(entry.answer), _context(sources_line(entry.sources, kb, link=True))])
+    if result.status == CLARIFY:
+        # Issue 5 turns these into buttons; the text keeps working in any client.
+        options = "\n".join(f"• {s.title}" for s in result.suggestions)
+        text = f"I have more than one answer that could fit. Did you mean:\n{options}\nAsk again with the one you mean."
+        return Reply(text, [_section(text)])
+    if result.status == HELP:
+        return render_help()
+    return render_fallback(result, escalation_contact)
+
+
+def render_fallback(result: RouteResult, escalation_contact: str = "") -> Reply:
+    lines = ["Sorry, I don't have a curated answer for that, and I'd rather not guess."]
+    if result.suggestions:
+        lines.append("The closest topic I know: " + ", ".join(f"*{s.title}*" for s in result.suggestions) + ".")
+    lines.append("I can answer questions about " + "; ".join(TOPICS) + ".")
+    lines.append("For a delegation checklist, try `/cro-checklist` (for example `/cro-checklist monitoring`).")
+    if escalation_contact:
+        lines.append(f"For anything else, ask {escalation_contact}.")
+    text = "\n".join(lines)
+    return Reply(text, [_section(text)])
+
+
+def render_help() -> Reply:
+    examples = "\n".join(f"• {q}" for q in EXAMPLES)
+    text = (
+        "*Hi! I answer questions about CROs, AROs and Good Clinical Practice.*\n"
+        "Mention me in a channel (I reply in the thread) or send me a direct message, for example:\n"
+        f"{examples}\n"
+        "`/cro-checklist [topic]` gives a delegation checklist: what a sponsor puts in writing, oversees "
+        "and keeps when it hands duties to a CRO. `/cro-checklist` alone lists the topics.\n"
+        f"_{NOT_ADVICE}_"
+    )
+    return Reply(text, [_section(text)])
+
+
+def checklist_list(kb: KnowledgeBase) -> str:
+    return "\n".join(f"• `{c.id}`: {c.title}" for c in kb.checklists.values())
+
+
+def _basis(citations: tuple[Citation, ...], kb: KnowledgeBase) -> str:
+    return "; ".join(citation_text(c, kb) for c in citations)
+
+
+def render_checklist_body(checklist: Checklist, kb: KnowledgeBase) -> str:
+    lines = [f"*Checklist: {checklist.title}*"]
+    if checklist.intro:
+        lines.append(checklist.intro)
+    for number, item in enumerate(checklist.items, 1):
+        lines.append(f"{number}. {item.text} _({_basis(item.basis, kb)})_")
+    lines.append(f"*{checklist.closing.text}* _({_basis(checklist.closing.basis, kb)})_")
+    return "\n".join(lines)
+
+
+def render_checklist(result: ChecklistResult, kb: KnowledgeBase) -> Reply:
+    if result.status == ANSWERED and result.checklist:
+        body = render_checklist_body(result.checklist, kb)
+        text = f"{body}\n_{NOT_ADVICE}_"
+        return Reply(text, [*_chunked_sections(body), _context(NOT_ADVICE)])
+    if result.status == HELP:
+        head = "*Delegation checklists.* Use `/cro-checklist TOPIC`, for example `/cro-checklist monitoring`:"
+    else:
+        head = f"I have no checklist for “{escape(result.topic)}”. These are the topics I know:"
+    text = f"{head}\n{checklist_list(kb)}"
+    return Reply(text, [_section(text)])
+
+
+def _chunked_sections(text: str) -> list[dict]:
+    """Split long text on line breaks into section blocks within Slack's per-block limit."""
+    blocks, chunk = [], ""
+    for line in text.split("\n"):
+        if chunk and len(chunk) + len(line) + 1 > _SECTION_LIMIT:
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(_section(chunk))
+    return blocks
+
+
+_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
+
+
+def mrkdwn_to_plain(text: str) -> str:
+    """Slack mrkdwn as a terminal reader wants it: no emphasis marks, links as 'label (url)'."""
+    text = _LINK.sub(r"\2 (\1)", text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,160 @@
+"""Question text -> the curated entry that answers it, a short list to choose from, or an honest "no".
+
+Scoring, in short (the reasons are in ../shared/notes/faq-matching.md):
+- both the question and every stored phrasing are read through the Vocabulary, so synonyms,
+  abbreviations, spelling variants and typos meet on the same words;
+- each word weighs by how rare it is across entries (IDF); a word the knowledge base has never seen
+  weighs as much as the rarest known word, so "what is a hybrid car" is half unexplained;
+- a phrasing scores the F-measure of weighted overlap: how much of the question it explains and how
+  much of it the question mentions; a small rapidfuzz string similarity breaks near-ties;
+- answer only with a high score and a clear margin over the runner-up; otherwise offer choices, or say
+  so. WRatio/partial scorers are not used: they give ~90 to any substring and 100 to subsets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from bot.knowledge.model import Entry, KnowledgeBase
+from bot.routing.vocabulary import Vocabulary
+
+ANSWERED, CLARIFY, FALLBACK, HELP = "answered", "clarify", "fallback", "help"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 72.0  # at or above, with the margin, the bot answers
+    clarify: float = 55.0  # between this and `answer` (or within the margin) it asks "did you mean"
+    margin: float = 6.0  # how far the best entry must lead the runner-up to be answered alone
+    coverage: float = 0.6  # share of the question's weight the knowledge base must recognise
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    question: str
+    status: str
+    entry: Entry | None = None
+    score: float = 0.0
+    suggestions: tuple[Suggestion, ...] = ()
+    words: tuple[str, ...] = field(default=(), compare=False)  # what the router understood
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    entry_id: str
+    words: tuple[str, ...]
+    text: str  # the words joined, for the string similarity
+    weight: float
+
+
+class Router:
+    """Routes questions to entries of one knowledge base. Build once; `route` is read-only."""
+
+    # A word found in more than this share of entries only re-scores candidates found through
+    # rarer words; it does not pull in candidates of its own (keeps routing sub-linear in size).
+    COMMON_SHARE = 0.08
+    SHORTLIST = 12
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        texts = [t for e in kb.entries.values() for t in (e.title, *e.questions)]
+        self.vocabulary = Vocabulary(kb, texts)
+        per_entry: dict[str, list[tuple[str, ...]]] = {}
+        for entry in kb.entries.values():
+            phrasings = (self.vocabulary.content_words(t) for t in (entry.title, *entry.questions))
+            per_entry[entry.id] = [tuple(w) for w in phrasings if w]
+        document_frequency: dict[str, int] = {}
+        for phrasings in per_entry.values():
+            for word in {w for p in phrasings for w in p}:
+                document_frequency[word] = document_frequency.get(word, 0) + 1
+        n = max(len(per_entry), 1)
+        self.idf = {w: math.log(1 + n / df) for w, df in document_frequency.items()}
+        self.unknown_weight = math.log(1 + n)
+        self.common_df = max(2, int(n * self.COMMON_SHARE))
+        self.document_frequency = document_frequency
+        self.phrasings: list[_Phrasing] = []
+        self.postings: dict[str, list[int]] = {}
+        for entry_id, phrasings in per_entry.items():
+            for words in dict.fromkeys(phrasings):
+                index = len(self.phrasings)
+                weight = sum(self.idf[w] for w in words)
+                self.phrasings.append(_Phrasing(entry_id, words, " ".join(words), weight))
+                for w in words:
+                    self.postings.setdefault(w, []).append(index)
+
+    def _overlaps(self, words: list[str], weights: dict[str, float]) -> dict[int, float]:
+        """Weighted overlap of the question with every candidate phrasing, rare words first."""
+        overlap: dict[int, float] = {}
+        for word in sorted(words, key=lambda w: -weights[w]):
+            postings = self.postings.get(word)
+            if not postings:
+                continue
+            if overlap and self.document_frequency[word] > self.common_df:
+                for index in postings:
+                    if index in overlap:
+                        overlap[index] += weights[word]
+            else:
+                for index in postings:
+                    overlap[index] = overlap.get(index, 0.0) + weights[word]
+        return overlap
+
+    def score_entries(self, words: list[str]) -> list[tuple[float, str]]:
+        """(score 0-100, entry id) for every entry sharing a word with the question, best first."""
+        weights = {w: self.idf.get(w, self.unknown_weight) for w in words}
+        total = sum(weights.values())
+        overlap = self._overlaps(words, weights)
+        if not overlap or not total:
+            return []
+        question_text = " ".join(words)
+        scored: list[tuple[float, int]] = []
+        for index, shared in overlap.items():
+            phrasing = self.phrasings[index]
+            precision, recall = shared / total, shared / phrasing.weight
+            scored.append((2 * precision * recall / (precision + recall), index))
+        scored.sort(reverse=True)
+        best: dict[str, float] = {}
+        for f_measure, index in scored[: self.SHORTLIST * 4]:
+            phrasing = self.phrasings[index]
+            similarity = fuzz.token_sort_ratio(question_text, phrasing.text) / 100
+            score = 100 * (0.9 * f_measure + 0.1 * similarity)
+            if score > best.get(phrasing.entry_id, 0.0):
+                best[phrasing.entry_id] = score
+        return sorted(((s, e) for e, s in best.items()), reverse=True)
+
+    def coverage(self, words: list[str]) -> float:
+        """Share of the question's weight made of words the knowledge base knows."""
+        weights = [self.idf.get(w, self.unknown_weight) for w in words]
+        known = sum(wt for w, wt in zip(words, weights, strict=True) if w in self.idf)
+        return known / sum(weights) if weights else 0.0
+
+    def route(self, question: str) -> RouteResult:
+        words = self.vocabulary.content_words(question)
+        if not words:
+            return RouteResult(question, HELP)
+        t = self.thresholds
+        ranked = self.score_entries(words)
+        if not ranked or self.coverage(words) < t.coverage:
+            return RouteResult(question, FALLBACK, score=ranked[0][0] if ranked else 0.0, words=tuple(words))
+        top_score, top_id = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if top_score >= t.answer and top_score - runner_up >= t.margin:
+            entry = self.kb.entries[top_id]
+            return RouteResult(question, ANSWERED, entry, round(top_score, 1), words=tuple(words))
+        floor = max(t.clarify, top_score - 2 * t.margin)
+        close = [
+            Suggestion(e, self.kb.entries[e].title, round(s, 1)) for s, e in ranked[: t.max_suggestions] if s >= floor
+        ]
+        status = CLARIFY if len(close) >= 2 else FALLBACK
+        return RouteResult(question, status, score=round(top_score, 1), suggestions=tuple(close), words=tuple(words))

@@ -1,0 +1,46 @@
+"""Turn what people type in Slack into plain lower-case word tokens.
+
+Slack wraps mentions, channels, broadcasts and links in angle brackets and emoji in colons; none of
+that is part of the question, so it goes before anything is compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>")  # keep a link's visible label
+_SLACK_MARKUP = re.compile(r"<[^>]*>")  # <@U123>, <#C123|name>, <!here>, bare <https://...>
+_EMOJI = re.compile(r":[a-z0-9_+\-']+:")
+_URL = re.compile(r"\bhttps?://\S+")
+_APOSTROPHE_S = re.compile(r"'s\b")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")  # "312.52" stays one token
+# Format characters (soft hyphen, zero-width joiners, bidi marks, BOM) carry no meaning and split words.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+MAX_QUESTION_CHARS = 2000  # longer messages are cut before routing; nobody asks a 40 KB question
+
+
+def strip_slack_markup(text: str) -> str:
+    """Remove mentions, channel links, broadcasts, emoji codes and URLs; keep link labels."""
+    text = _LINK.sub(r" \1 ", text)
+    text = _SLACK_MARKUP.sub(" ", text)
+    text = _EMOJI.sub(" ", text)
+    return _URL.sub(" ", text)
+
+
+def stem(token: str) -> str:
+    """Fold plural forms ("CROs", "studies") onto the singular; deliberately nothing more."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, de-pluralised word tokens of `text`, Slack markup removed."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS]))
+    text = strip_slack_markup(text).casefold().replace("\u2019", "'")
+    text = _APOSTROPHE_S.sub("", text).replace("'", "")
+    return [stem(t) for t in _TOKEN.findall(text)]

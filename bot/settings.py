@@ -1,0 +1,101 @@
+"""Settings, read in one place: the process environment, then `.env` for anything it leaves unset."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable, never its value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    log_level: str = "INFO"
+    port: int = 3000
+    # Slack credentials: repr=False keeps them out of logs and tracebacks.
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    api_url: str = ""
+    escalation_contact: str = ""
+    state_db: Path = Path("cro-bot.sqlite3")
+    # Router decision thresholds (0-100); defaults chosen from `cro-bot eval` histograms.
+    answer_score: float = 72.0
+    clarify_score: float = 55.0
+    answer_margin: float = 6.0
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def require_slack(self) -> None:
+        """Stop start-up with the names of the missing Slack variables."""
+        missing = ["SLACK_BOT_TOKEN"] if not self.bot_token else []
+        if self.socket_mode:
+            if not self.app_token.startswith("xapp-"):
+                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        elif not self.signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        if missing:
+            raise SettingsError(
+                "missing setting(s): "
+                + ", ".join(missing)
+                + ". Set them in the environment or in .env (copy .env.example)."
+            )
+
+
+_VARIABLES = {
+    "knowledge_dir": "KNOWLEDGE_DIR",
+    "log_level": "LOG_LEVEL",
+    "port": "PORT",
+    "bot_token": "SLACK_BOT_TOKEN",
+    "signing_secret": "SLACK_SIGNING_SECRET",
+    "app_token": "SLACK_APP_TOKEN",
+    "api_url": "SLACK_API_URL",
+    "escalation_contact": "ESCALATION_CONTACT",
+    "state_db": "STATE_DB",
+    "answer_score": "ROUTER_ANSWER_SCORE",
+    "clarify_score": "ROUTER_CLARIFY_SCORE",
+    "answer_margin": "ROUTER_ANSWER_MARGIN",
+}
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    # Imported here so commands that never need .env don't pay for the import.
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `environ` (default: os.environ) over the values in `dotenv_path`."""
+    values: dict[str, str] = _read_dotenv(dotenv_path) if dotenv_path else {}
+    values.update(os.environ if environ is None else environ)
+    kwargs: dict[str, object] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, variable in _VARIABLES.items():
+        raw = values.get(variable, "").strip()
+        if not raw:
+            continue
+        kind = types[name]
+        try:
+            if kind == "int":
+                kwargs[name] = int(raw)
+            elif kind == "float":
+                kwargs[name] = float(raw)
+            elif kind == "Path":
+                kwargs[name] = Path(raw).expanduser()
+            else:
+                kwargs[name] = raw
+        except ValueError:
+            raise SettingsError(f"setting {variable} must be a number") from None
+    return Settings(**kwargs)
