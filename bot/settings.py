@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from bot.routing.router import Thresholds
+
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 
@@ -26,10 +28,14 @@ class Settings:
     api_url: str = ""
     escalation_contact: str = ""
     state_db: Path = Path("cro-bot.sqlite3")
+    # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts.
+    web_workers: int = 2
+    web_threads: int = 4
+    web_timeout: int = 30
     # Router decision thresholds (0-100); defaults chosen from `cro-bot eval` histograms.
-    answer_score: float = 72.0
-    clarify_score: float = 55.0
-    answer_margin: float = 6.0
+    answer_score: float = Thresholds.answer
+    clarify_score: float = Thresholds.clarify
+    answer_margin: float = Thresholds.margin
 
     @property
     def socket_mode(self) -> bool:
@@ -61,6 +67,9 @@ _VARIABLES = {
     "api_url": "SLACK_API_URL",
     "escalation_contact": "ESCALATION_CONTACT",
     "state_db": "STATE_DB",
+    "web_workers": "WEB_CONCURRENCY",
+    "web_threads": "WEB_THREADS",
+    "web_timeout": "WEB_TIMEOUT",
     "answer_score": "ROUTER_ANSWER_SCORE",
     "clarify_score": "ROUTER_CLARIFY_SCORE",
     "answer_margin": "ROUTER_ANSWER_MARGIN",

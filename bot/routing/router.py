@@ -7,6 +7,8 @@ Scoring, in short (the reasons are in ../shared/notes/faq-matching.md):
   weighs as much as the rarest known word, so "what is a hybrid car" is half unexplained;
 - a phrasing scores the F-measure of weighted overlap: how much of the question it explains and how
   much of it the question mentions; a small rapidfuzz string similarity breaks near-ties;
+- an entry scores the geometric mean of its best phrasing and of how much of the question the words
+  of all its phrasings explain, so a question that mixes two of its phrasings still scores well;
 - answer only with a high score and a clear margin over the runner-up; otherwise offer choices, or say
   so. WRatio/partial scorers are not used: they give ~90 to any substring and 100 to subsets.
 """
@@ -26,10 +28,12 @@ ANSWERED, CLARIFY, FALLBACK, HELP = "answered", "clarify", "fallback", "help"
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 72.0  # at or above, with the margin, the bot answers
-    clarify: float = 55.0  # between this and `answer` (or within the margin) it asks "did you mean"
-    margin: float = 6.0  # how far the best entry must lead the runner-up to be answered alone
-    coverage: float = 0.6  # share of the question's weight the knowledge base must recognise
+    # Defaults chosen from `cro-bot eval tests/eval/router_eval.yaml` histograms: no off-topic
+    # question there scores above ~46 once it passes the coverage floor.
+    answer: float = 55.0  # at or above, with the margin, the bot answers
+    clarify: float = 40.0  # between this and `answer` (or within the margin) it asks "did you mean"
+    margin: float = 5.0  # how far the best entry must lead the runner-up to be answered alone
+    coverage: float = 0.5  # share of the question's weight the knowledge base must recognise
     max_suggestions: int = 3
 
 
@@ -75,6 +79,7 @@ class Router:
         for entry in kb.entries.values():
             phrasings = (self.vocabulary.content_words(t) for t in (entry.title, *entry.questions))
             per_entry[entry.id] = [tuple(w) for w in phrasings if w]
+        self.entry_words = {e: frozenset(w for p in ps for w in p) for e, ps in per_entry.items()}
         document_frequency: dict[str, int] = {}
         for phrasings in per_entry.values():
             for word in {w for p in phrasings for w in p}:
@@ -128,10 +133,15 @@ class Router:
         for f_measure, index in scored[: self.SHORTLIST * 4]:
             phrasing = self.phrasings[index]
             similarity = fuzz.token_sort_ratio(question_text, phrasing.text) / 100
-            score = 100 * (0.9 * f_measure + 0.1 * similarity)
+            score = 0.9 * f_measure + 0.1 * similarity
             if score > best.get(phrasing.entry_id, 0.0):
                 best[phrasing.entry_id] = score
-        return sorted(((s, e) for e, s in best.items()), reverse=True)
+        ranked = []
+        for entry_id, phrasing_score in best.items():
+            vocabulary = self.entry_words[entry_id]
+            explained = sum(weights[w] for w in words if w in vocabulary) / total
+            ranked.append((100 * math.sqrt(phrasing_score * explained), entry_id))
+        return sorted(ranked, reverse=True)
 
     def coverage(self, words: list[str]) -> float:
         """Share of the question's weight made of words the knowledge base knows."""

@@ -13,8 +13,7 @@ from bot.routing.text import tokenize
 
 
 def _typo_budget(token: str) -> int:
-    """How many edits a typed word may be from a known one: none for short words, where a
-    single edit turns one real word into another ("lunch" -> "launch")."""
+    """How many edits a typed word may be from a known one (none below four letters)."""
     if len(token) >= 8:
         return 2
     return 1 if len(token) >= 4 else 0
@@ -28,6 +27,8 @@ class Vocabulary:
         self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in kb.synonyms:
             canonical = tuple(tokenize(group.canonical))
+            if self.stopwords.issuperset(canonical):  # a filler group ("stands for" -> explain) removes words
+                canonical = ()
             for variant in group.variants:
                 self.phrases.setdefault(tuple(tokenize(variant)), canonical)
         for greeting in kb.greetings:
@@ -48,18 +49,25 @@ class Vocabulary:
                 self._by_initial[word[0]].append(word)
 
     def correct(self, token: str) -> str:
-        """The known word `token` was most likely meant to be, or `token` itself."""
+        """The known word `token` was most likely meant to be, or `token` itself.
+
+        Words of four or five letters are only corrected to fillers ("waht" -> "what"): at that
+        length one edit turns everyday words into domain words ("lunch" -> "launch", "fire" ->
+        "file"), which would answer questions nobody asked. Longer words may also become domain
+        words ("clincal" -> "clinical", "sponser" -> "sponsor").
+        """
         budget = _typo_budget(token)
         if token in self.known or not budget or not token.isalpha():
             return token
         candidates = self._by_initial.get(token[0], ())
-        if len(token) <= 5:  # short words: only same-length slips (swapped or wrong letter)
-            candidates = [w for w in candidates if len(w) == len(token)]
+        if len(token) <= 5:
+            candidates = [w for w in candidates if w in self.stopwords and len(w) == len(token)]
         best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=budget)
         return best[0] if best else token
 
     def canonical(self, tokens: list[str]) -> list[str]:
-        """Replace synonym phrases (longest first) with their canonical words; drop greetings."""
+        """Replace synonym phrases (longest first) with their canonical words, drop greetings, and
+        drop stopwords among the words left as typed (a canonical word is never a filler)."""
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -70,15 +78,11 @@ class Vocabulary:
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                if tokens[i] not in self.stopwords:
+                    out.append(tokens[i])
                 i += 1
         return out
 
     def content_words(self, text: str) -> list[str]:
         """The words of `text` that carry its topic, in order, each once."""
-        tokens = [self.correct(t) for t in tokenize(text)]
-        seen: dict[str, None] = {}
-        for word in self.canonical(tokens):
-            if word not in self.stopwords:
-                seen.setdefault(word)
-        return list(seen)
+        return list(dict.fromkeys(self.canonical([self.correct(t) for t in tokenize(text)])))

@@ -1,0 +1,55 @@
+"""The Bolt app factory: settings, knowledge and state in; a configured App out."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.assistant import Assistant
+from bot.settings import Settings
+from bot.slack.listeners import register_listeners
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def build_app(
+    settings: Settings,
+    assistant: Assistant,
+    *,
+    client: WebClient | None = None,
+    store: Store | None = None,
+) -> App:
+    """An App whose listeners find the assistant and the store in their `context`."""
+    if client is None:
+        kwargs = {"base_url": settings.api_url} if settings.api_url else {}
+        client = WebClient(token=settings.bot_token, **kwargs)
+    store = store or Store(settings.state_db)
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or None,
+        # Socket Mode messages are not signed; HTTP requests always are.
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+
+    @app.middleware
+    def attach_services(context: BoltContext, next) -> None:  # noqa: A002 - Bolt's argument name
+        context["assistant"] = assistant
+        context["store"] = store
+        context["settings"] = settings
+        next()
+
+    @app.error
+    def log_errors(error: Exception) -> None:
+        # The exception only, never the request: payloads carry user text and headers carry secrets.
+        log.error("listener failed: %s: %s", type(error).__name__, error)
+
+    register_listeners(app)
+    return app

@@ -1,0 +1,15 @@
+"""Slash commands: `/cro-checklist [topic]`, acknowledged at once, answered privately."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+
+def register(app: App) -> None:
+    app.command("/cro-checklist")(send_checklist)
+
+
+def send_checklist(ack: Ack, command: dict, respond: Respond, context: BoltContext) -> None:
+    ack()  # first, well within Slack's 3 seconds; the checklist follows through response_url
+    _, reply = context["assistant"].checklist(command.get("text") or "")
+    respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

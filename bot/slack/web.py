@@ -1,0 +1,58 @@
+"""The HTTP entry point for gunicorn: `POST /slack/events` (events, commands, interactivity) and
+`GET /healthz`. Everything else is 404."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.assistant import Assistant
+from bot.knowledge import KnowledgeError
+from bot.settings import SettingsError, load_settings
+from bot.slack.app import build_app, configure_logging
+
+MAX_BODY_BYTES = 1_000_000  # Slack payloads are a few KB; refuse anything absurd before reading it
+
+
+class SlackWebApp:
+    """A WSGI callable: Slack's path goes to Bolt, the health check answers from here."""
+
+    def __init__(self, app: App, assistant: Assistant) -> None:
+        self.slack = SlackRequestHandler(app)
+        self.assistant = assistant
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            body = {"status": "ok", "entries": len(self.assistant.kb.entries)}
+            return _respond(start_response, "200 OK", body)
+        if path == "/slack/events" and method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = MAX_BODY_BYTES + 1
+            if length > MAX_BODY_BYTES:
+                return _respond(start_response, "413 Payload Too Large", {"error": "request too large"})
+            return self.slack(environ, start_response)
+        return _respond(start_response, "404 Not Found", {"error": "not found"})
+
+
+def _respond(start_response: Callable, status: str, body: dict) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def create_app() -> SlackWebApp:
+    """gunicorn's factory (`bot.slack.web:create_app()`): stops with a named cause if it can't start."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    try:
+        settings.require_slack()
+        assistant = Assistant.from_settings(settings)
+    except (SettingsError, KnowledgeError) as exc:
+        raise SystemExit(f"cro-bot cannot start: {exc}") from None
+    return SlackWebApp(build_app(settings, assistant), assistant)
