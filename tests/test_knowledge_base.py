@@ -1,0 +1,230 @@
+"""The knowledge base as curated: complete, routable, within Slack's reading length, and faithful."""
+
+import itertools
+import re
+
+import pytest
+from rapidfuzz import fuzz
+
+from bot.render import NOT_ADVICE, render_help
+
+ANSWER_MAX = 900
+
+# Issue 3's topics, each with the entry that answers it. A topic without an entry fails here.
+COVERAGE = {
+    "definition: CRO (commercial, academic or other)": "cro-definition",
+    "definition: ARO": "aro-definition",
+    "definition: contract vs clinical research organisation": "contract-vs-clinical-ro",
+    "definition: ACRO": "acro",
+    "definition: sponsor": "sponsor-definition",
+    "definition: CDMO / CMO": "cdmo-definition",
+    "definition: full-service CRO": "full-service-cro",
+    "definition: functional service provider": "fsp-definition",
+    "definition: biometrics / niche CROs": "niche-cro",
+    "definition: therapeutic-area and regional CROs": "cro-types",
+    "definition: engagement models, FTE vs fee-for-service": "engagement-models",
+    "definition: CRA": "cra-definition",
+    "definition: PI accountability": "pi-accountability",
+    "definition: GCP": "gcp-definition",
+    "definition: ICH": "ich-definition",
+    "definition: ICH E6 R2 vs R3 and dates": "ich-e6",
+    "definition: what changed in E6(R3)": "ich-e6-r2-vs-r3",
+    "definition: ICH E8(R1)": "ich-e8",
+    "definition: service provider in E6(R3)": "service-provider-r3",
+    "definition: IRB / IEC": "irb-iec",
+    "definition: EDC": "edc-definition",
+    "definition: CRF": "crf-definition",
+    "definition: eTMF": "etmf-definition",
+    "definition: eSource": "esource-definition",
+    "definition: SAP": "sap-definition",
+    "definition: source data verification": "sdv-definition",
+    "definition: risk-based monitoring": "risk-based-monitoring",
+    "definition: decentralised and hybrid trial designs": "decentralised-trials",
+    "definition: pharmacovigilance": "pharmacovigilance",
+    "definition: database lock": "database-lock",
+    "definition: 21 CFR Part 11": "part-11",
+    "difference: ARO vs CRO": "aro-vs-cro",
+    "difference: ARO and CRO overlap": "aro-cro-overlap",
+    "difference: when to choose an ARO or a CRO": "aro-or-cro-choice",
+    "difference: CRO vs CDMO": "cro-vs-cdmo",
+    "difference: sponsor vs CRO": "sponsor-vs-cro",
+    "difference: full-service vs FSP": "full-service-vs-fsp",
+    "sponsor: any or all duties may be transferred": "delegation-scope",
+    "sponsor: ultimate responsibility stays": "sponsor-ultimate-responsibility",
+    "sponsor: transfers in writing": "transfer-in-writing",
+    "sponsor: what is not transferred is retained": "retained-duties",
+    "sponsor: CRO takes on obligations it assumes": "cro-assumes-obligations",
+    "sponsor: the CRO's own QA/QC": "cro-quality-system",
+    "sponsor: oversight": "sponsor-oversight",
+    "sponsor: oversight of subcontracted work": "subcontracting-oversight",
+    "sponsor: what the agreement specifies": "sponsor-cro-agreement",
+    "sponsor: transfer of obligations (TORO)": "toro",
+    "sponsor: EU CTR Art 71": "eu-ctr-art-71",
+    "sponsor: co-sponsorship": "co-sponsorship",
+    "hybrid: ARO leadership with CRO delivery": "hybrid-model",
+    "hybrid: why it is common": "hybrid-why-common",
+    "hybrid: governance unchanged": "gcp-governance-aro",
+    "lifecycle: start-up": "study-startup-services",
+    "lifecycle: conduct": "trial-conduct-services",
+    "lifecycle: data to evidence": "data-to-evidence",
+    "lifecycle: per phase": "cro-by-phase",
+    "lifecycle: post-marketing": "post-marketing-surveillance",
+    "lifecycle: regulatory affairs": "regulatory-affairs",
+    "lifecycle: patient recruitment and retention": "patient-recruitment",
+    "lifecycle: technology": "cro-technology",
+    "lifecycle: site payments": "site-payments",
+    "lifecycle: controlled substances (CSA/DEA)": "controlled-substances",
+    "lifecycle: DMF support": "dmf-support",
+    "lifecycle: data integrity controls": "data-integrity-controls",
+    "sites: step-by-step relationship": "site-cro-steps",
+    "sites: feasibility": "site-feasibility",
+    "sites: SIV": "siv-definition",
+    "sites: queries": "query-resolution",
+    "sites: close-out": "close-out-visit",
+    "sites: CRO functions and how each touches the site": "cro-functions-for-sites",
+    "sites: what makes a repeat partner": "repeat-partner-site",
+    "choosing: criteria": "choosing-a-cro",
+    "choosing: due diligence": "cro-due-diligence",
+    "choosing: benefits of outsourcing": "why-outsource",
+    "choosing: market size and trends": "cro-market",
+}
+CHECKLISTS = [
+    "delegation",
+    "full-service",
+    "monitoring",
+    "data-management",
+    "safety",
+    "hybrid",
+    "selection",
+    "site",
+    "toro",
+]
+# What people type after /cro-checklist, and the checklist they mean.
+ALIASES_PEOPLE_TYPE = {
+    "pharmacovigilance": "safety",
+    "statistics": "data-management",
+    "end-to-end": "full-service",
+    "vendor selection": "selection",
+    "transfer of obligations": "toro",
+    "monitoring": "monitoring",
+}
+# Errors that gcp.md section 7 lists as common on the web; the bot must never repeat them.
+MISATTRIBUTIONS = [
+    (r"Regulation\s+(\(EU\)\s+)?(No\.?\s+)?514", "the CTR is 536/2014, not 514"),
+    (r"E6\s*\(R3\)[^.\n]{0,40}\b5\.\d", "E6(R3) has no section 5"),
+    (r"E6\s*\(R3\)[^.\n]{0,20}\b1\.53", "1.53 is E6(R2) numbering"),
+    (r"adopted[^.\n]{0,40}23 Jan(uary)? 2025", "ICH adopted E6(R3) on 6 Jan 2025"),
+    (r"E6\s*\(R3\)[^.\n]{0,40}3\.6\.(7|8|9|10)\b", "3.6.7-3.6.10 numbering is unconfirmed"),
+]
+
+
+def all_phrasings(kb):
+    return [(e.id, q) for e in kb.entries.values() for q in e.questions]
+
+
+def test_every_issue_topic_has_an_entry(kb):
+    missing = {topic: eid for topic, eid in COVERAGE.items() if eid not in kb.entries}
+    assert not missing
+
+
+def test_every_phrasing_routes_back_to_its_entry(assistant, kb):
+    misrouted = []
+    for entry_id, question in all_phrasings(kb):
+        result = assistant.router.route(question)
+        if result.status != "answered" or result.entry.id != entry_id:
+            misrouted.append((entry_id, question, result.status, result.entry and result.entry.id))
+    assert not misrouted
+
+
+def test_every_entry_has_several_distinct_phrasings(kb):
+    for entry in kb.entries.values():
+        assert len(entry.questions) >= 3, entry.id
+        for a, b in itertools.combinations(entry.questions, 2):
+            assert fuzz.ratio(a.lower(), b.lower()) < 95, (entry.id, a, b)
+
+
+def test_no_two_entries_share_a_near_identical_phrasing(assistant, kb):
+    vocabulary = assistant.router.vocabulary
+    seen: dict[tuple, tuple] = {}
+    for entry_id, question in all_phrasings(kb):
+        key = tuple(sorted(vocabulary.content_words(question)))
+        other = seen.setdefault(key, (entry_id, question))
+        assert other[0] == entry_id, f"{entry_id}: {question!r} reads the same as {other}"
+    pairs = [(e, q.lower()) for e, q in all_phrasings(kb)]
+    for (e1, q1), (e2, q2) in itertools.combinations(pairs, 2):
+        if e1 != e2:
+            assert fuzz.ratio(q1, q2) < 95, (e1, q1, e2, q2)
+
+
+def test_answers_are_short_enough_to_read_in_slack(kb):
+    too_long = {e.id: len(e.answer) for e in kb.entries.values() if len(e.answer) > ANSWER_MAX}
+    assert not too_long
+
+
+def test_answers_open_with_a_one_line_answer(kb):
+    for entry in kb.entries.values():
+        first = entry.answer.splitlines()[0]
+        assert first.startswith("*") and first.endswith("*") and len(first) > 20, entry.id
+
+
+def test_every_entry_cites_a_source_with_a_section(kb):
+    for entry in kb.entries.values():
+        assert entry.sources, entry.id
+        assert all(c.section for c in entry.sources), entry.id
+
+
+def test_regulatory_answers_cite_regulatory_sources(kb):
+    regulatory = {s for s in kb.sources if s.startswith(("ich-", "cfr-", "eu-", "fda-", "ema-"))}
+    for entry in kb.entries.values():
+        mentions_section = re.search(r"\b(E6\(R[23]\)|21 CFR|Art(icle)?\.? 7[12])\b", entry.answer)
+        if mentions_section:
+            assert any(c.source_id in regulatory for c in entry.sources), entry.id
+
+
+@pytest.mark.parametrize(("pattern", "why"), MISATTRIBUTIONS)
+def test_known_misattributions_never_appear(kb, pattern, why):
+    texts = [(e.id, e.answer) for e in kb.entries.values()]
+    texts += [(c.id, i.text) for c in kb.checklists.values() for i in (*c.items, c.closing)]
+    cited = [
+        (e.id, f"{kb.sources[c.source_id].label} {c.section}")
+        for e in kb.entries.values()
+        for e_c in [e]
+        for c in e_c.sources
+    ]
+    offenders = [(i, t) for i, t in texts + cited if re.search(pattern, t)]
+    assert not offenders, why
+
+
+def test_not_advice_note_is_in_help_not_in_every_answer(kb):
+    assert NOT_ADVICE in render_help().text
+    assert not any(
+        "not legal" in e.answer.lower() or "not regulatory advice" in e.answer.lower() for e in kb.entries.values()
+    )
+
+
+def test_all_checklists_exist_with_enough_concrete_items(kb):
+    assert set(CHECKLISTS) <= set(kb.checklists)
+    for checklist in kb.checklists.values():
+        assert len(checklist.items) >= 6, checklist.id
+        for item in checklist.items:
+            assert item.basis and len(item.text) >= 30, (checklist.id, item.text)
+
+
+def test_every_checklist_ends_with_what_stays_with_the_sponsor(kb):
+    for checklist in kb.checklists.values():
+        closing = checklist.closing.text.lower()
+        assert "sponsor" in closing and ("writing" in closing or "written" in closing), checklist.id
+        assert checklist.closing.basis, checklist.id
+
+
+@pytest.mark.parametrize(("typed", "checklist_id"), ALIASES_PEOPLE_TYPE.items())
+def test_checklist_aliases_people_type(assistant, typed, checklist_id):
+    result, _ = assistant.checklist(typed)
+    assert result.status == "answered" and result.checklist.id == checklist_id
+
+
+def test_every_checklist_alias_resolves_to_its_checklist(assistant, kb):
+    for checklist in kb.checklists.values():
+        for alias in (checklist.id, *checklist.aliases):
+            result, _ = assistant.checklist(alias)
+            assert result.checklist and result.checklist.id == checklist.id, (alias, checklist.id)

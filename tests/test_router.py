@@ -1,0 +1,108 @@
+"""What a person asking the bot notices: the right answer, an honest "I don't know", or a choice."""
+
+import pytest
+
+from bot.knowledge.model import Citation, Entry, KnowledgeBase
+from bot.routing import ANSWERED, CLARIFY, FALLBACK, HELP, Router, Thresholds
+
+
+def route(assistant, text):
+    return assistant.router.route(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("What is an ARO?", "aro-definition"),
+        ("what is an aro in clincal research", "aro-definition"),
+        ("ARO vs. CRO?!", "aro-vs-cro"),
+        ("<@U0ABCDEF1> what's the difference between an ARO and a CRO?", "aro-vs-cro"),
+        ("hi :wave: *what is a CRA?*", "cra-definition"),
+        ("WHAT IS SOURCE DATA VERIFICATION", "sdv-definition"),
+        ("what is SDV", "sdv-definition"),
+        (
+            "who is responsible for data integrity when duties are outsourced to a CRO",
+            "sponsor-ultimate-responsibility",
+        ),
+        ("what does a sponsor have to put in writing when it hands tasks to a CRO", "transfer-in-writing"),
+        ("hybrid models", "hybrid-model"),
+        ("what is a transfer of obligations", "toro"),
+        ("how is a CRO different from a CDMO", "cro-vs-cdmo"),
+        ("see <#C0123ABC|trial-ops> — what is an SIV?", "siv-definition"),
+    ],
+)
+def test_answers_questions_people_ask(assistant, question, entry_id):
+    result = route(assistant, question)
+    assert result.status == ANSWERED, (result.status, result.suggestions)
+    assert result.entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is an ORM",
+        "what is a CDN",
+        "what is a hybrid car",
+        "what is GCP pricing for compute engine",
+        "what's the difference between tea and coffee",
+        "who is responsible for the fire drill",
+        "what's for lunch today",
+        "how do I choose a good restaurant",
+        "what should my employment contract include",
+        "what is the monitoring dashboard URL for prod",
+        "qwertyuiop",
+        "the quick brown fox jumps over the lazy dog",
+    ],
+)
+def test_off_topic_questions_are_not_answered(assistant, question):
+    assert route(assistant, question).status in (FALLBACK, CLARIFY)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "hi", "hello there!", "help", ":wave:", "<@U0ABCDEF1>", "thanks!", "ok"])
+def test_empty_greetings_and_help_get_the_help_reply(assistant, text):
+    assert route(assistant, text).status == HELP
+
+
+def test_huge_message_is_routed_without_trouble(assistant):
+    result = route(assistant, "what is an ARO? " + "blah " * 8000)
+    assert result.status in (ANSWERED, CLARIFY, FALLBACK)
+
+
+def _tiny_kb(*entries: Entry) -> KnowledgeBase:
+    return KnowledgeBase(root=None, entries={e.id: e for e in entries})
+
+
+def _entry(entry_id: str, *questions: str) -> Entry:
+    return Entry(entry_id, entry_id.replace("-", " "), questions, "*answer*", (Citation("s", "1"),))
+
+
+def test_close_calls_ask_which_one_with_up_to_three_suggestions():
+    kb = _tiny_kb(
+        _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),
+        _entry("monitoring-report", "what goes in a monitoring report", "monitoring report contents"),
+        _entry("archiving", "how long do we archive records", "record retention period"),
+    )
+    result = Router(kb).route("monitoring contents")
+    assert result.status == CLARIFY
+    assert {s.entry_id for s in result.suggestions} == {"monitoring-plan", "monitoring-report"}
+    assert len(result.suggestions) <= 3
+
+
+def test_clear_winner_is_answered_and_thresholds_are_settings():
+    kb = _tiny_kb(
+        _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),
+        _entry("archiving", "how long do we archive records", "record retention period"),
+    )
+    assert Router(kb).route("monitoring plan contents?").status == ANSWERED
+    strict = Router(kb, Thresholds(answer=101.0))
+    assert strict.route("monitoring plan contents?").status != ANSWERED
+
+
+def test_checklist_topics_match_by_id_alias_and_spelling(assistant):
+    assert assistant.checklist("monitoring")[0].checklist.id == "monitoring"
+    assert assistant.checklist("monitering")[0].checklist.id == "monitoring"
+    assert assistant.checklist("Pharmacovigilance")[0].checklist.id == "safety"
+    assert assistant.checklist("checklist for safety reporting please")[0].checklist.id == "safety"
+    assert assistant.checklist("")[0].status == HELP
+    assert assistant.checklist("help")[0].status == HELP
+    assert assistant.checklist("zzzz")[0].status == FALLBACK
