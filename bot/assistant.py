@@ -4,28 +4,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge.model import KnowledgeBase
 from bot.render import Reply, render_checklist, render_route
 from bot.routing import ChecklistMatcher, ChecklistResult, Router, RouteResult, Thresholds
 from bot.settings import Settings
+from bot.snapshot import cached, default_cache_dir
 
 
 class Assistant:
     """Question -> (routing result, reply); checklist topic -> (match, reply)."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None, escalation_contact: str = ""):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        escalation_contact: str = "",
+        router: Router | None = None,
+    ) -> None:
         self.kb = kb
-        self.router = Router(kb, thresholds)
+        self.router = router or Router(kb)
+        self.router.thresholds = thresholds or Thresholds()
         self.checklists = ChecklistMatcher(kb, self.router.vocabulary)
         self.escalation_contact = escalation_contact
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        """Load and validate the knowledge folder; raises KnowledgeError listing every problem."""
+        """Load and validate the knowledge folder (or its current cache); raises KnowledgeError."""
+        folder = Path(settings.knowledge_dir)
+
+        def build() -> Router:
+            from bot.knowledge.loader import load_knowledge  # YAML is only parsed on a cache miss
+
+            return Router(load_knowledge(folder))
+
+        cache_dir = default_cache_dir() if settings.knowledge_cache else None
+        router = cached(folder, build, cache_dir)
         thresholds = Thresholds(
             answer=settings.answer_score, clarify=settings.clarify_score, margin=settings.answer_margin
         )
-        return cls(load_knowledge(Path(settings.knowledge_dir)), thresholds, settings.escalation_contact)
+        return cls(router.kb, thresholds, settings.escalation_contact, router)
 
     def ask(self, question: str) -> tuple[RouteResult, Reply]:
         result = self.router.route(question)

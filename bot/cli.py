@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bot.knowledge import KnowledgeError
+from bot.knowledge.errors import KnowledgeError
 from bot.settings import SettingsError, load_settings
 
 
@@ -110,7 +110,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.knowledge import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)

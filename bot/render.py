@@ -5,7 +5,7 @@ prints the same text the bot would post."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.knowledge.model import Checklist, Citation, KnowledgeBase
 from bot.routing.checklists import ChecklistResult
@@ -27,10 +27,9 @@ _SECTION_LIMIT = 3000
 _ECHO_LIMIT = 80
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     text: str
-    blocks: list[dict] = field(default_factory=list)
+    blocks: list[dict] | None = None
 
 
 def escape(text: str, limit: int = _ECHO_LIMIT) -> str:

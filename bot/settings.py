@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.routing.router import Thresholds
 
@@ -16,26 +16,34 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable, never its value."""
 
 
-@dataclass(frozen=True)
-class Settings:
+_SECRETS = ("bot_token", "signing_secret", "app_token")
+_THRESHOLDS = Thresholds._field_defaults
+
+
+class Settings(NamedTuple):
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     log_level: str = "INFO"
     port: int = 3000
-    # Slack credentials: repr=False keeps them out of logs and tracebacks.
-    bot_token: str = field(default="", repr=False)
-    signing_secret: str = field(default="", repr=False)
-    app_token: str = field(default="", repr=False)
+    # Slack credentials: never shown by repr(), so never in a log line or a traceback.
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
     api_url: str = ""
     escalation_contact: str = ""
     state_db: Path = Path("cro-bot.sqlite3")
+    knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
     # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts.
     web_workers: int = 2
     web_threads: int = 4
     web_timeout: int = 30
     # Router decision thresholds (0-100); defaults chosen from `cro-bot eval` histograms.
-    answer_score: float = Thresholds.answer
-    clarify_score: float = Thresholds.clarify
-    answer_margin: float = Thresholds.margin
+    answer_score: float = _THRESHOLDS["answer"]
+    clarify_score: float = _THRESHOLDS["clarify"]
+    answer_margin: float = _THRESHOLDS["margin"]
+
+    def __repr__(self) -> str:
+        shown = (f"{k}={'***' if k in _SECRETS and v else repr(v)}" for k, v in zip(self._fields, self, strict=True))
+        return f"Settings({', '.join(shown)})"
 
     @property
     def socket_mode(self) -> bool:
@@ -67,6 +75,7 @@ _VARIABLES = {
     "api_url": "SLACK_API_URL",
     "escalation_contact": "ESCALATION_CONTACT",
     "state_db": "STATE_DB",
+    "knowledge_cache": "KNOWLEDGE_CACHE",
     "web_workers": "WEB_CONCURRENCY",
     "web_threads": "WEB_THREADS",
     "web_timeout": "WEB_TIMEOUT",
@@ -90,14 +99,16 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
     values: dict[str, str] = _read_dotenv(dotenv_path) if dotenv_path else {}
     values.update(os.environ if environ is None else environ)
     kwargs: dict[str, object] = {}
-    types = {f.name: f.type for f in fields(Settings)}
+    types = Settings.__annotations__
     for name, variable in _VARIABLES.items():
         raw = values.get(variable, "").strip()
         if not raw:
             continue
         kind = types[name]
         try:
-            if kind == "int":
+            if kind == "bool":
+                kwargs[name] = raw.lower() not in ("0", "false", "no", "off")
+            elif kind == "int":
                 kwargs[name] = int(raw)
             elif kind == "float":
                 kwargs[name] = float(raw)

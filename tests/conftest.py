@@ -1,7 +1,7 @@
 import pytest
 
 from bot.assistant import Assistant
-from bot.knowledge import load_knowledge
+from bot.knowledge.loader import load_knowledge
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 
 

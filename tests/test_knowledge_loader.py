@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.loader import load_knowledge
 
 SOURCES = """\
 sources:

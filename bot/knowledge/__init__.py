@@ -1,16 +1,5 @@
-"""The knowledge base: curated answers, checklists, sources and synonyms, loaded from YAML."""
+"""The knowledge base: curated answers, checklists, sources and synonyms, loaded from YAML.
 
-from bot.knowledge.loader import KnowledgeError, Problem, load_knowledge
-from bot.knowledge.model import Checklist, ChecklistItem, Citation, Entry, KnowledgeBase, Source
-
-__all__ = [
-    "Checklist",
-    "ChecklistItem",
-    "Citation",
-    "Entry",
-    "KnowledgeBase",
-    "KnowledgeError",
-    "Problem",
-    "Source",
-    "load_knowledge",
-]
+`bot.knowledge.loader` (which imports PyYAML) is only imported by code that reads the YAML; the
+records and errors are importable on their own, so a cached start never pays for the parser.
+"""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from bot.knowledge.errors import KnowledgeError, Problem
 from bot.knowledge.model import (
     Checklist,
     ChecklistItem,
@@ -27,29 +27,6 @@ MIN_QUESTIONS = 3
 ENTRY_FIELDS = {"id", "title", "questions", "answer", "sources", "related"}
 CHECKLIST_FIELDS = {"id", "title", "aliases", "intro", "items", "closing"}
 SOURCE_FIELDS = {"id", "label", "title", "publisher", "date", "url"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    message: str
-    line: int | None = None
-    item: str | None = None  # "entry 'x'", "checklist 'y'", "source 'z'"
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        parts = [p for p in (self.item, f"field '{self.field}'" if self.field else None) if p]
-        return f"{where}: {', '.join(parts)}: {self.message}" if parts else f"{where}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge folder has problems; `problems` lists every one found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{len(problems)} knowledge {noun}:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 def _norm(text: str) -> str:

@@ -1,13 +1,16 @@
-"""What the knowledge base holds once loaded: plain, immutable records."""
+"""What the knowledge base holds once loaded: plain, immutable records.
+
+NamedTuples rather than dataclasses: `dataclasses` imports `inspect` and builds each class with
+exec, which costs more than the rest of `cro-bot ask`'s start-up together.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     id: str
     label: str  # short name used in citation lines, e.g. "ICH E6(R2)"
     title: str
@@ -16,14 +19,12 @@ class Source:
     url: str
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
     source_id: str
     section: str
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     id: str
     title: str
     questions: tuple[str, ...]
@@ -33,14 +34,12 @@ class Entry:
     file: str = ""
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
     text: str
     basis: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
-class Checklist:
+class Checklist(NamedTuple):
     id: str
     title: str
     aliases: tuple[str, ...]
@@ -50,20 +49,18 @@ class Checklist:
     file: str = ""
 
 
-@dataclass(frozen=True)
-class SynonymGroup:
+class SynonymGroup(NamedTuple):
     """Words and phrases people type (`variants`) that the router reads as `canonical`."""
 
     canonical: str
     variants: tuple[str, ...]
 
 
-@dataclass
-class KnowledgeBase:
-    root: Path
-    sources: dict[str, Source] = field(default_factory=dict)
-    entries: dict[str, Entry] = field(default_factory=dict)
-    checklists: dict[str, Checklist] = field(default_factory=dict)
+class KnowledgeBase(NamedTuple):
+    root: Path | None
+    sources: dict[str, Source] = {}
+    entries: dict[str, Entry] = {}
+    checklists: dict[str, Checklist] = {}
     synonyms: tuple[SynonymGroup, ...] = ()
     stopwords: frozenset[str] = frozenset()
     greetings: tuple[str, ...] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -15,8 +15,7 @@ _FILLER = {"checklist", "list", "cro", "for", "about", "on", "the", "a", "please
 _HELP_WORDS = {"", "help", "list", "all", "topics", "?"}
 
 
-@dataclass(frozen=True)
-class ChecklistResult:
+class ChecklistResult(NamedTuple):
     topic: str
     status: str  # answered, help (no topic: the list) or fallback (unknown topic: the list)
     checklist: Checklist | None = None

@@ -16,7 +16,7 @@ Scoring, in short (the reasons are in ../shared/notes/faq-matching.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -26,8 +26,7 @@ from bot.routing.vocabulary import Vocabulary
 ANSWERED, CLARIFY, FALLBACK, HELP = "answered", "clarify", "fallback", "help"
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(NamedTuple):
     # Defaults chosen from `cro-bot eval tests/eval/router_eval.yaml` histograms: no off-topic
     # question there scores above ~46 once it passes the coverage floor.
     answer: float = 55.0  # at or above, with the margin, the bot answers
@@ -37,25 +36,22 @@ class Thresholds:
     max_suggestions: int = 3
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     entry_id: str
     title: str
     score: float
 
 
-@dataclass(frozen=True)
-class RouteResult:
+class RouteResult(NamedTuple):
     question: str
     status: str
     entry: Entry | None = None
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
-    words: tuple[str, ...] = field(default=(), compare=False)  # what the router understood
+    words: tuple[str, ...] = ()  # what the router understood
 
 
-@dataclass(frozen=True)
-class _Phrasing:
+class _Phrasing(NamedTuple):
     entry_id: str
     words: tuple[str, ...]
     text: str  # the words joined, for the string similarity

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from gunicorn.errors import AppImportError
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.assistant import Assistant
-from bot.knowledge import KnowledgeError
+from bot.knowledge.errors import KnowledgeError
 from bot.settings import SettingsError, load_settings
 from bot.slack.app import build_app, configure_logging
 
@@ -54,5 +55,7 @@ def create_app() -> SlackWebApp:
         settings.require_slack()
         assistant = Assistant.from_settings(settings)
     except (SettingsError, KnowledgeError) as exc:
-        raise SystemExit(f"cro-bot cannot start: {exc}") from None
+        # AppImportError, not SystemExit: gunicorn then stops with "App failed to load" (exit 4) and
+        # prints this message; a worker ending in SystemExit is just restarted, forever.
+        raise AppImportError(f"cro-bot cannot start: {exc}") from None
     return SlackWebApp(build_app(settings, assistant), assistant)
