@@ -99,23 +99,20 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
     values: dict[str, str] = _read_dotenv(dotenv_path) if dotenv_path else {}
     values.update(os.environ if environ is None else environ)
     kwargs: dict[str, object] = {}
-    types = Settings.__annotations__
     for name, variable in _VARIABLES.items():
         raw = values.get(variable, "").strip()
         if not raw:
             continue
-        kind = types[name]
+        default = Settings._field_defaults[name]  # its type is the setting's type
         try:
-            if kind == "bool":
+            if isinstance(default, bool):
                 kwargs[name] = raw.lower() not in ("0", "false", "no", "off")
-            elif kind == "int":
-                kwargs[name] = int(raw)
-            elif kind == "float":
-                kwargs[name] = float(raw)
-            elif kind == "Path":
+            elif isinstance(default, int | float):
+                kwargs[name] = type(default)(raw)
+            elif isinstance(default, Path):
                 kwargs[name] = Path(raw).expanduser()
             else:
                 kwargs[name] = raw
         except ValueError:
-            raise SettingsError(f"setting {variable} must be a number") from None
+            raise SettingsError(f"setting {variable} must be a number, like {default}") from None
     return Settings(**kwargs)

@@ -54,6 +54,7 @@ class RouteResult(NamedTuple):
 class _Phrasing(NamedTuple):
     entry_id: str
     words: tuple[str, ...]
+    word_set: frozenset[str]
     text: str  # the words joined, for the string similarity
     weight: float
 
@@ -61,9 +62,8 @@ class _Phrasing(NamedTuple):
 class Router:
     """Routes questions to entries of one knowledge base. Build once; `route` is read-only."""
 
-    # A word found in more than this share of entries only re-scores candidates found through
-    # rarer words; it does not pull in candidates of its own (keeps routing sub-linear in size).
-    COMMON_SHARE = 0.08
+    # A word in more phrasings than this is "common": it scores candidates but does not bring them.
+    COMMON_POSTINGS = 150
     SHORTLIST = 12
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
@@ -83,45 +83,50 @@ class Router:
         n = max(len(per_entry), 1)
         self.idf = {w: math.log(1 + n / df) for w, df in document_frequency.items()}
         self.unknown_weight = math.log(1 + n)
-        self.common_df = max(2, int(n * self.COMMON_SHARE))
-        self.document_frequency = document_frequency
+        self.common_postings = self.COMMON_POSTINGS
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = {}
         for entry_id, phrasings in per_entry.items():
             for words in dict.fromkeys(phrasings):
                 index = len(self.phrasings)
                 weight = sum(self.idf[w] for w in words)
-                self.phrasings.append(_Phrasing(entry_id, words, " ".join(words), weight))
+                self.phrasings.append(_Phrasing(entry_id, words, frozenset(words), " ".join(words), weight))
                 for w in words:
                     self.postings.setdefault(w, []).append(index)
+        for postings in self.postings.values():  # shortest phrasings first: they score best on a match
+            postings.sort(key=lambda i: self.phrasings[i].weight)
 
-    def _overlaps(self, words: list[str], weights: dict[str, float]) -> dict[int, float]:
-        """Weighted overlap of the question with every candidate phrasing, rare words first."""
-        overlap: dict[int, float] = {}
-        for word in sorted(words, key=lambda w: -weights[w]):
+    def _candidates(self, words: list[str]) -> set[int]:
+        """Phrasings worth scoring: all that share a rare word with the question. A common word
+        ("cro", "sponsor") adds no candidates of its own unless the question has no rare word, and
+        then only its shortest phrasings, so the work per question stays flat as the base grows."""
+        candidates: set[int] = set()
+        common = []
+        for word in words:
             postings = self.postings.get(word)
             if not postings:
                 continue
-            if overlap and self.document_frequency[word] > self.common_df:
-                for index in postings:
-                    if index in overlap:
-                        overlap[index] += weights[word]
+            if len(postings) <= self.common_postings:
+                candidates.update(postings)
             else:
-                for index in postings:
-                    overlap[index] = overlap.get(index, 0.0) + weights[word]
-        return overlap
+                common.append(word)
+        if not candidates and common:
+            rarest = min(common, key=lambda w: len(self.postings[w]))
+            candidates.update(self.postings[rarest][: self.common_postings])
+        return candidates
 
     def score_entries(self, words: list[str]) -> list[tuple[float, str]]:
         """(score 0-100, entry id) for every entry sharing a word with the question, best first."""
         weights = {w: self.idf.get(w, self.unknown_weight) for w in words}
         total = sum(weights.values())
-        overlap = self._overlaps(words, weights)
-        if not overlap or not total:
+        candidates = self._candidates(words)
+        if not candidates or not total:
             return []
         question_text = " ".join(words)
         scored: list[tuple[float, int]] = []
-        for index, shared in overlap.items():
+        for index in candidates:
             phrasing = self.phrasings[index]
+            shared = sum(weights[w] for w in words if w in phrasing.word_set)
             precision, recall = shared / total, shared / phrasing.weight
             scored.append((2 * precision * recall / (precision + recall), index))
         scored.sort(reverse=True)
