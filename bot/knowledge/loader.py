@@ -166,51 +166,59 @@ def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
     return sources
 
 
+def _records(root: Path, folder: str, top_key: str, kind: str, allowed: set[str], problems: list[Problem]):
+    """Each mapping under `top_key:` in `folder`/*.yaml as (reader, raw, id, label), after the checks
+    every kind shares: a mapping, a well-formed id, no unknown field."""
+    for path in sorted((root / folder).glob("*.yaml")):
+        reader = _FileReader(path, root, problems)
+        for i, raw in enumerate(reader.load(top_key) or []):
+            if not isinstance(raw, dict):
+                reader.problem(f"each {kind} must be a mapping", None, f"{kind} #{i + 1}")
+                continue
+            record_id = reader.check_id(raw, kind, i)
+            label = f"{kind} '{record_id}'" if record_id else f"{kind} #{i + 1}"
+            reader.unknown_fields(raw, allowed, label)
+            yield reader, raw, record_id, label
+
+
+def _check_questions(reader: _FileReader, raw: LineDict, eid: str, label: str, seen: dict[str, str]) -> list[str]:
+    questions = reader.text_list(raw, "questions", label)
+    if "questions" in raw and len(questions) < MIN_QUESTIONS:
+        reader.problem(f"needs at least {MIN_QUESTIONS} phrasings", raw, label, "questions")
+    for q in questions:
+        if len(q) > QUESTION_MAX:
+            reader.problem(f"a phrasing is over {QUESTION_MAX} characters", raw, label, "questions")
+        key = _norm(q)
+        if key in seen:
+            owner = "is repeated" if seen[key] == eid else f"is already used by '{seen[key]}'"
+            reader.problem(f"phrasing '{q}' {owner}", raw, label, "questions")
+        seen.setdefault(key, eid)
+    return questions
+
+
 def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     seen_questions: dict[str, str] = {}
     pending_related: list[tuple[_FileReader, LineDict, str, list[str]]] = []
-    files = sorted((root / "answers").glob("*.yaml"))
-    if not files:
+    if not any((root / "answers").glob("*.yaml")):
         problems.append(Problem(str(root / "answers"), "no answer files (*.yaml) found"))
-    for path in files:
-        reader = _FileReader(path, root, problems)
-        for i, raw in enumerate(reader.load("entries") or []):
-            if not isinstance(raw, dict):
-                reader.problem("each entry must be a mapping", None, f"entry #{i + 1}")
-                continue
-            eid = reader.check_id(raw, "entry", i)
-            label = f"entry '{eid}'" if eid else f"entry #{i + 1}"
-            reader.unknown_fields(raw, ENTRY_FIELDS, label)
-            if eid in entries:
-                reader.problem(f"duplicate id (also in {entries[eid].file})", raw, label, "id")
-            questions = reader.text_list(raw, "questions", label)
-            if "questions" in raw and len(questions) < MIN_QUESTIONS:
-                reader.problem(f"needs at least {MIN_QUESTIONS} phrasings", raw, label, "questions")
-            for q in questions:
-                if len(q) > QUESTION_MAX:
-                    reader.problem(f"a phrasing is over {QUESTION_MAX} characters", raw, label, "questions")
-                key = _norm(q)
-                if key in seen_questions and seen_questions[key] != eid:
-                    reader.problem(
-                        f"phrasing '{q}' is already used by '{seen_questions[key]}'", raw, label, "questions"
-                    )
-                elif key in seen_questions:
-                    reader.problem(f"phrasing '{q}' is repeated", raw, label, "questions")
-                seen_questions.setdefault(key, eid)
-            related = reader.text_list(raw, "related", label, required=False)
-            pending_related.append((reader, raw, eid, related))
-            entry = Entry(
-                id=eid,
-                title=reader.text(raw, "title", label, max_len=TITLE_MAX),
-                questions=tuple(questions),
-                answer=reader.text(raw, "answer", label, max_len=ANSWER_MAX),
-                sources=tuple(reader.citations(raw, "sources", label, sources)),
-                related=tuple(related),
-                file=reader.name,
-            )
-            if eid and eid not in entries:
-                entries[eid] = entry
+    for reader, raw, eid, label in _records(root, "answers", "entries", "entry", ENTRY_FIELDS, problems):
+        if eid in entries:
+            reader.problem(f"duplicate id (also in {entries[eid].file})", raw, label, "id")
+        questions = _check_questions(reader, raw, eid, label, seen_questions)
+        related = reader.text_list(raw, "related", label, required=False)
+        pending_related.append((reader, raw, eid, related))
+        entry = Entry(
+            id=eid,
+            title=reader.text(raw, "title", label, max_len=TITLE_MAX),
+            questions=tuple(questions),
+            answer=reader.text(raw, "answer", label, max_len=ANSWER_MAX),
+            sources=tuple(reader.citations(raw, "sources", label, sources)),
+            related=tuple(related),
+            file=reader.name,
+        )
+        if eid and eid not in entries:
+            entries[eid] = entry
     for reader, raw, eid, related in pending_related:
         for j, rid in enumerate(related):
             if rid == eid:
@@ -231,44 +239,36 @@ def _load_item(reader: _FileReader, raw: object, label: str, field: str, sources
 def _load_checklists(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Checklist]:
     checklists: dict[str, Checklist] = {}
     names: dict[str, str] = {}  # every id and alias (normalised) -> the checklist that owns it
-    for path in sorted((root / "checklists").glob("*.yaml")):
-        reader = _FileReader(path, root, problems)
-        for i, raw in enumerate(reader.load("checklists") or []):
-            if not isinstance(raw, dict):
-                reader.problem("each checklist must be a mapping", None, f"checklist #{i + 1}")
-                continue
-            cid = reader.check_id(raw, "checklist", i)
-            label = f"checklist '{cid}'" if cid else f"checklist #{i + 1}"
-            reader.unknown_fields(raw, CHECKLIST_FIELDS, label)
-            if cid in checklists:
-                reader.problem(f"duplicate id (also in {checklists[cid].file})", raw, label, "id")
-            aliases = reader.text_list(raw, "aliases", label)
-            for name in [cid, *aliases]:
-                key = _norm(name)
-                if key in names and names[key] != cid:
-                    reader.problem(f"'{name}' already names checklist '{names[key]}'", raw, label, "aliases")
-                names.setdefault(key, cid)
-            raw_items = raw.get("items")
-            items: list[ChecklistItem] = []
-            if not isinstance(raw_items, list) or not raw_items:
-                reader.problem("must list at least one item", raw, label, "items")
-            else:
-                for j, raw_item in enumerate(raw_items):
-                    item = _load_item(reader, raw_item, label, f"items[{j}]", sources)
-                    if item:
-                        items.append(item)
-            closing = _load_item(reader, raw.get("closing"), label, "closing", sources)
-            checklist = Checklist(
-                id=cid,
-                title=reader.text(raw, "title", label, max_len=TITLE_MAX),
-                aliases=tuple(aliases),
-                intro=reader.text(raw, "intro", label, required=False),
-                items=tuple(items),
-                closing=closing or ChecklistItem("", ()),
-                file=reader.name,
-            )
-            if cid and cid not in checklists:
-                checklists[cid] = checklist
+    for reader, raw, cid, label in _records(root, "checklists", "checklists", "checklist", CHECKLIST_FIELDS, problems):
+        if cid in checklists:
+            reader.problem(f"duplicate id (also in {checklists[cid].file})", raw, label, "id")
+        aliases = reader.text_list(raw, "aliases", label)
+        for name in [cid, *aliases]:
+            key = _norm(name)
+            if key in names and names[key] != cid:
+                reader.problem(f"'{name}' already names checklist '{names[key]}'", raw, label, "aliases")
+            names.setdefault(key, cid)
+        raw_items = raw.get("items")
+        items: list[ChecklistItem] = []
+        if not isinstance(raw_items, list) or not raw_items:
+            reader.problem("must list at least one item", raw, label, "items")
+        else:
+            for j, raw_item in enumerate(raw_items):
+                item = _load_item(reader, raw_item, label, f"items[{j}]", sources)
+                if item:
+                    items.append(item)
+        closing = _load_item(reader, raw.get("closing"), label, "closing", sources)
+        checklist = Checklist(
+            id=cid,
+            title=reader.text(raw, "title", label, max_len=TITLE_MAX),
+            aliases=tuple(aliases),
+            intro=reader.text(raw, "intro", label, required=False),
+            items=tuple(items),
+            closing=closing or ChecklistItem("", ()),
+            file=reader.name,
+        )
+        if cid and cid not in checklists:
+            checklists[cid] = checklist
     return checklists
 
 
