@@ -1,0 +1,327 @@
+"""Requests shaped and signed the way Slack sends them to an HTTP-mode app (`POST /slack/events`).
+
+Payload shapes follow docs.slack.dev (Events API envelope, app_mention, message.im, message subtypes,
+url_verification, slash commands). Signing follows Slack's v0 scheme, implemented here with hmac so the
+tests do not lean on the SDK they are testing:
+
+    X-Slack-Request-Timestamp: <unix seconds>
+    X-Slack-Signature: "v0=" + hex(HMAC-SHA256(signing_secret, f"v0:{timestamp}:{raw_body}"))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.support.slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
+
+API_APP_ID = "A111"
+USER_ID = "U222"  # a person
+OTHER_BOT_ID = "B999"  # somebody else's bot
+CHANNEL_ID = "C111"
+DM_CHANNEL_ID = "D111"
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+_sequence = itertools.count(1)
+
+
+def new_ts() -> str:
+    """A unique message timestamp ("seconds.micro"), like Slack's."""
+    return f"{int(time.time())}.{next(_sequence):06d}"
+
+
+def new_event_id() -> str:
+    return "Ev" + uuid.uuid4().hex[:10].upper()
+
+
+# -- signing ---------------------------------------------------------------------------------------
+
+
+def signature(secret: str, timestamp: int | str, body: str | bytes) -> str:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, body: str | bytes, timestamp: int | None = None) -> dict[str, str]:
+    ts = int(time.time()) if timestamp is None else timestamp
+    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": signature(secret, ts, body)}
+
+
+# -- events ----------------------------------------------------------------------------------------
+
+
+def event_callback(event: dict, *, event_id: str | None = None, team_id: str = TEAM_ID) -> dict:
+    """The Events API envelope around `event`."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "api_app_id": API_APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or new_event_id(),
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": "4-" + uuid.uuid4().hex,
+    }
+
+
+def _rich_text(text: str) -> list[dict]:
+    return [
+        {
+            "type": "rich_text",
+            "block_id": "b1",
+            "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+        }
+    ]
+
+
+def app_mention(
+    question: str,
+    *,
+    user: str = USER_ID,
+    channel: str = CHANNEL_ID,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    mention: bool = True,
+) -> dict:
+    """`<@UBOT> question` in a channel (or a thread of it when `thread_ts` is given)."""
+    ts = ts or new_ts()
+    text = f"<@{BOT_USER_ID}> {question}" if mention else question
+    event = {
+        "type": "app_mention",
+        "client_msg_id": str(uuid.uuid4()),
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "team": TEAM_ID,
+        "channel": channel,
+        "event_ts": ts,
+        "blocks": _rich_text(text),
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def message(
+    text: str,
+    *,
+    user: str | None = USER_ID,
+    channel: str = DM_CHANNEL_ID,
+    channel_type: str = "im",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    **extra: Any,
+) -> dict:
+    """A `message` event: by default a person's direct message to the bot (message.im)."""
+    ts = ts or new_ts()
+    event: dict[str, Any] = {
+        "type": "message",
+        "text": text,
+        "ts": ts,
+        "team": TEAM_ID,
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": channel_type,
+    }
+    if user is not None:
+        event["user"] = user
+        event["client_msg_id"] = str(uuid.uuid4())
+        event["blocks"] = _rich_text(text)
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    event.update(extra)
+    return event
+
+
+def direct_message(text: str, **kwargs: Any) -> dict:
+    return message(text, channel_type="im", **kwargs)
+
+
+def bot_message(
+    text: str, *, bot_id: str = OTHER_BOT_ID, channel: str = DM_CHANNEL_ID, channel_type: str = "im"
+) -> dict:
+    """A post by a bot (an integration or another app): subtype bot_message, no person's user id."""
+    return message(
+        text,
+        user=None,
+        channel=channel,
+        channel_type=channel_type,
+        subtype="bot_message",
+        bot_id=bot_id,
+        username="bot",
+    )
+
+
+def message_changed(
+    original_ts: str, new_text: str, *, user: str = USER_ID, channel: str = DM_CHANNEL_ID, channel_type: str = "im"
+) -> dict:
+    """Someone edited an earlier message."""
+    ts = new_ts()
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": ts,
+        "event_ts": ts,
+        "message": {
+            "type": "message",
+            "user": user,
+            "text": new_text,
+            "ts": original_ts,
+            "edited": {"user": user, "ts": ts},
+        },
+        "previous_message": {"type": "message", "user": user, "text": "old text", "ts": original_ts},
+    }
+
+
+def message_deleted(
+    original_ts: str, *, user: str = USER_ID, channel: str = DM_CHANNEL_ID, channel_type: str = "im"
+) -> dict:
+    ts = new_ts()
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": ts,
+        "event_ts": ts,
+        "deleted_ts": original_ts,
+        "previous_message": {"type": "message", "user": user, "text": "old text", "ts": original_ts},
+    }
+
+
+def url_verification(challenge: str) -> dict:
+    return {"token": "legacy-verification-token", "challenge": challenge, "type": "url_verification"}
+
+
+# -- slash commands --------------------------------------------------------------------------------
+
+
+def slash_command(text: str, response_url: str, *, command: str = "/cro-checklist", user: str = USER_ID) -> str:
+    """The form-encoded body Slack posts for a slash command."""
+    return urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": CHANNEL_ID,
+            "channel_name": "clinical-ops",
+            "user_id": user,
+            "user_name": "pat",
+            "command": command,
+            "text": text,
+            "api_app_id": API_APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}",
+        }
+    )
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def post(url: str, body: str | bytes, content_type: str = JSON, headers: dict[str, str] | None = None) -> Response:
+    """POST `body` as-is (the bytes that were signed); any HTTP status comes back as a Response."""
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, method="POST")
+    request.add_header("Content-Type", content_type)
+    request.add_header("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    return _send(request)
+
+
+def get(url: str) -> Response:
+    return _send(urllib.request.Request(url, method="GET"))
+
+
+def _send(request: urllib.request.Request) -> Response:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+class SlackSender:
+    """Sends signed requests to one app, as Slack would: `sender.event(app_mention("what is a CRO?"))`."""
+
+    def __init__(self, base_url: str, signing_secret: str, path: str = "/slack/events") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + path
+        self.signing_secret = signing_secret
+
+    def signed(self, body: str, content_type: str = JSON, headers: dict[str, str] | None = None) -> Response:
+        return post(self.url, body, content_type, {**signed_headers(self.signing_secret, body), **(headers or {})})
+
+    def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None) -> Response:
+        return self.envelope(event_callback(event, event_id=event_id), retry_num=retry_num)
+
+    def envelope(self, payload: dict, *, retry_num: int | None = None) -> Response:
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        return self.signed(json.dumps(payload), JSON, headers)
+
+    def command(self, text: str, response_url: str, *, command: str = "/cro-checklist") -> Response:
+        return self.signed(slash_command(text, response_url, command=command), FORM)
+
+    def get(self, path: str) -> Response:
+        return get(self.base_url + path)
+
+
+SENTINEL_CHANNEL = "D999"
+
+
+def assert_nothing_more_posted(sender: SlackSender, standin: SlackStandIn, already: int = 0) -> None:
+    """Prove that what was sent before produced no chat.postMessage beyond the `already` seen.
+
+    A person's DM sent now must be answered (so the app is alive and its listener threads have picked
+    up what was queued before it), and that answer must stay the only new post for a short while.
+    """
+    response = sender.event(direct_message("what is an ARO?", channel=SENTINEL_CHANNEL))
+    assert response.status == 200
+    standin.wait_for("chat.postMessage", already + 1, timeout=10)
+    posts = standin.assert_count_stays("chat.postMessage", already + 1, within=0.3)
+    assert posts[-1].body["channel"] == SENTINEL_CHANNEL, f"something else was posted: {posts[-1].body}"

@@ -1,0 +1,290 @@
+"""A stand-in for Slack's Web API on 127.0.0.1, for tests that drive the real Bolt app.
+
+The app is pointed at it through SLACK_API_URL (``Settings.api_url``); slash commands are given a
+``response_url`` under its ``/hooks/`` prefix. Every request is recorded, so tests can assert what the
+bot would have posted to Slack::
+
+    with SlackStandIn() as slack:
+        ...  # start the app with api_url=slack.api_url
+        [call] = slack.wait_for("chat.postMessage", 1)
+        assert call.body["thread_ts"] == "1700000000.000100"
+
+Listeners run in Bolt's threads *after* the HTTP 200, so use ``wait_for`` (and ``assert_count_stays``
+for "nothing more arrives") rather than reading ``calls()`` straight after a request.
+
+Fault injection: ``script(method, Scripted(status=429, headers={"Retry-After": "1"}), ...)`` queues
+responses that are served, in order, to the next calls of ``method`` (an API method name such as
+``"chat.postMessage"``, or ``"/hooks/"`` for every response_url); after the queue runs dry the normal
+answers resume. Scripted calls are recorded like any other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+API_PREFIX = "/api/"
+HOOKS_PREFIX = "/hooks/"
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T111"
+VALID_TOKENS = frozenset({"xoxb-test"})
+
+AUTH_TEST = {
+    "ok": True,
+    "url": "https://test.slack.com/",
+    "team": "Test",
+    "user": "cro-bot",
+    "team_id": TEAM_ID,
+    "user_id": BOT_USER_ID,
+    "bot_id": BOT_ID,
+    "is_enterprise_install": False,
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the stand-in received."""
+
+    path: str  # e.g. "/api/chat.postMessage" or "/hooks/commands/T111/1/abc"
+    method: str  # the API method ("chat.postMessage"), or "" outside /api/
+    headers: dict[str, str]  # lower-cased names
+    body: Any  # parsed JSON (dict/list), a dict of form fields, or the raw text if neither parses
+    raw: bytes
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def token(self) -> str:
+        auth = self.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[len("bearer ") :].strip()
+        return self.body.get("token", "") if isinstance(self.body, dict) else ""
+
+    def matches(self, target: str) -> bool:
+        """`target` is an API method name, an exact path, or a path prefix ending in "/"."""
+        if target.startswith("/"):
+            return self.path == target or (target.endswith("/") and self.path.startswith(target))
+        return self.method == target
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A canned answer for fault injection: HTTP status, JSON (dict) or text body, extra headers."""
+
+    status: int = 200
+    body: dict | str = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SlackStandIn:
+    """Slack's Web API and response_url endpoints, served from a daemon thread on 127.0.0.1."""
+
+    def __init__(self, valid_tokens: Iterable[str] = VALID_TOKENS) -> None:
+        self.valid_tokens = frozenset(valid_tokens)
+        self._calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._scripts: dict[str, deque[Scripted]] = {}
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        handler = type("Handler", (_Handler,), {"standin": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "stand-in not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """What the app gets as SLACK_API_URL (slack_sdk joins method names onto it)."""
+        return self.base_url + API_PREFIX
+
+    def hook_url(self, name: str = "commands/T111/1/abc") -> str:
+        """A response_url that lands here."""
+        return self.base_url + HOOKS_PREFIX + name.lstrip("/")
+
+    # -- recording and waiting ---------------------------------------------------------------------
+
+    def calls(self, target: str | None = None) -> list[Call]:
+        with self._changed:
+            return [c for c in self._calls if target is None or c.matches(target)]
+
+    def wait_for(self, target: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
+        """Block until at least `count` calls match `target`; return them. AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self._calls if c.matches(target)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"expected {count} call(s) to {target} within {timeout}s, got {len(found)}; "
+                        f"all calls: {[c.path for c in self._calls]}"
+                    )
+                self._changed.wait(min(left, 0.05))
+
+    def assert_count_stays(self, target: str, count: int, within: float = 0.5) -> list[Call]:
+        """Assert that exactly `count` calls match `target` now and still after `within` seconds."""
+        deadline = time.monotonic() + within
+        with self._changed:
+            while True:
+                found = [c for c in self._calls if c.matches(target)]
+                assert len(found) == count, f"expected exactly {count} call(s) to {target}, got {len(found)}"
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return found
+                self._changed.wait(min(left, 0.05))
+
+    def clear(self) -> None:
+        with self._changed:
+            self._calls.clear()
+
+    # -- fault injection ---------------------------------------------------------------------------
+
+    def script(self, target: str, *responses: Scripted) -> None:
+        """Serve `responses`, in order, to the next calls of `target` (API method name or "/hooks/")."""
+        with self._changed:
+            self._scripts.setdefault(target, deque()).extend(responses)
+
+    def _next_scripted(self, call: Call) -> Scripted | None:
+        with self._changed:
+            for target, queue in self._scripts.items():
+                if queue and call.matches(target):
+                    return queue.popleft()
+        return None
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+
+    # -- default answers ---------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def answer(self, call: Call) -> Scripted:
+        scripted = self._next_scripted(call)
+        if scripted is not None:
+            return scripted
+        if call.path.startswith(HOOKS_PREFIX):
+            return Scripted(200, "ok")
+        if not call.path.startswith(API_PREFIX):
+            return Scripted(404, "Not Found")
+        if not call.token:
+            return Scripted(200, {"ok": False, "error": "not_authed"})
+        if call.token not in self.valid_tokens:
+            return Scripted(200, {"ok": False, "error": "invalid_auth"})
+        body = call.body if isinstance(call.body, dict) else {}
+        if call.method == "auth.test":
+            return Scripted(200, dict(AUTH_TEST), {"x-oauth-scopes": "app_mentions:read,chat:write,commands"})
+        if call.method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": body.get("text", ""), "ts": ts}
+            if body.get("thread_ts"):
+                message["thread_ts"] = body["thread_ts"]
+            return Scripted(200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message})
+        if call.method == "chat.postEphemeral":
+            return Scripted(200, {"ok": True, "message_ts": self._next_ts()})
+        if call.method == "chat.update":
+            return Scripted(
+                200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+            )
+        if call.method == "views.publish":
+            view = body.get("view")
+            if isinstance(view, str):
+                try:
+                    view = json.loads(view)
+                except ValueError:
+                    view = {}
+            return Scripted(200, {"ok": True, "view": {"id": "V111", "team_id": TEAM_ID, **(view or {})}})
+        return Scripted(200, {"ok": True})
+
+
+def _parse_body(raw: bytes, content_type: str) -> Any:
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        try:
+            return json.loads(text) if text else {}
+        except ValueError:
+            return text
+    if not text or "x-www-form-urlencoded" in content_type or not content_type:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    return text
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: SlackStandIn  # set on the subclass built in start()
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass  # keep pytest output clean
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        call = Call(
+            path=path,
+            method=path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else "",
+            headers=headers,
+            body=_parse_body(raw, headers.get("content-type", "")),
+            raw=raw,
+        )
+        self.standin._record(call)
+        reply = self.standin.answer(call)
+        if isinstance(reply.body, str):
+            data, content_type = reply.body.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = json.dumps(reply.body).encode(), "application/json; charset=utf-8"
+        self.send_response(reply.status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
