@@ -285,11 +285,12 @@ def _word_list(reader: _FileReader, key: str) -> list[str]:
     return [_norm(w) for w in words if isinstance(w, str) and _norm(w)]
 
 
-def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGroup, ...], list[str], list[str]]:
-    """Synonym groups, stopwords and greetings from synonyms.yaml (all optional)."""
+def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGroup, ...], dict[str, list[str]]]:
+    """Synonym groups, and the word lists (stopwords, greetings, anchors) from synonyms.yaml (all optional)."""
+    lists = ("stopwords", "greetings", "anchors")
     path = root / "synonyms.yaml"
     if not path.is_file():
-        return (), [], []
+        return (), {name: [] for name in lists}
     reader = _FileReader(path, root, problems)
     groups: list[SynonymGroup] = []
     owner: dict[str, str] = {}
@@ -308,7 +309,7 @@ def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGr
             owner[key] = canonical
         if canonical:
             groups.append(SynonymGroup(_norm(canonical), tuple(_norm(v) for v in variants if _norm(v))))
-    return tuple(groups), _word_list(reader, "stopwords"), _word_list(reader, "greetings")
+    return tuple(groups), {name: _word_list(reader, name) for name in lists}
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
@@ -320,7 +321,16 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     sources = _load_sources(root, problems)
     entries = _load_entries(root, sources, problems)
     checklists = _load_checklists(root, sources, problems)
-    synonyms, stopwords, greetings = _load_synonyms(root, problems)
+    synonyms, words = _load_synonyms(root, problems)
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(root, sources, entries, checklists, synonyms, frozenset(stopwords), tuple(greetings))
+    return KnowledgeBase(
+        root,
+        sources,
+        entries,
+        checklists,
+        synonyms,
+        frozenset(words["stopwords"]),
+        tuple(words["greetings"]),
+        tuple(words["anchors"]),
+    )

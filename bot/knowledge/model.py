@@ -64,3 +64,4 @@ class KnowledgeBase(NamedTuple):
     synonyms: tuple[SynonymGroup, ...] = ()
     stopwords: frozenset[str] = frozenset()
     greetings: tuple[str, ...] = ()
+    anchors: tuple[str, ...] = ()  # domain terms; a question needs one to be answered

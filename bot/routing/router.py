@@ -9,6 +9,8 @@ Scoring, in short (the reasons are in ../shared/notes/faq-matching.md):
   much of it the question mentions; a small rapidfuzz string similarity breaks near-ties;
 - an entry scores the geometric mean of its best phrasing and of how much of the question the words
   of all its phrasings explain, so a question that mixes two of its phrasings still scores well;
+- a question with no domain anchor (synonyms.yaml `anchors`) is never answered: every word of "what
+  are the benefits of remote work" occurs in the knowledge base, yet it says nothing clinical;
 - answer only with a high score and a clear margin over the runner-up; otherwise offer choices, or say
   so. WRatio/partial scorers are not used: they give ~90 to any substring and 100 to subsets.
 """
@@ -156,7 +158,9 @@ class Router:
             return RouteResult(question, HELP)
         t = self.thresholds
         ranked = self.score_entries(words)
-        if not ranked or self.coverage(words) < t.coverage:
+        anchors = self.vocabulary.anchors
+        off_domain = bool(anchors) and anchors.isdisjoint(words)  # nothing clinical in the question
+        if not ranked or off_domain or self.coverage(words) < t.coverage:
             return RouteResult(question, FALLBACK, score=ranked[0][0] if ranked else 0.0, words=tuple(words))
         top_score, top_id = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0

@@ -24,6 +24,7 @@ class Vocabulary:
 
     def __init__(self, kb: KnowledgeBase, extra_words: Iterable[str] = ()) -> None:
         self.stopwords = frozenset(t for w in kb.stopwords for t in tokenize(w))
+        self.anchors = frozenset(t for w in kb.anchors for t in tokenize(w))
         self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in kb.synonyms:
             canonical = tuple(tokenize(group.canonical))
