@@ -30,11 +30,21 @@ def strip_slack_markup(text: str) -> str:
 
 
 def stem(token: str) -> str:
-    """Fold plural forms ("CROs", "studies") onto the singular; deliberately nothing more."""
+    """Fold the forms of a word together: plurals ("CROs", "studies"), -ing/-ed ("monitoring",
+    "monitored") and a final -e ("outsource", "outsourced"). Applied alike to questions, stored
+    phrasings and synonym data, so only consistency matters, not linguistic correctness."""
     if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
+        token = token[:-3] + "y"
+    elif len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        token = token[:-1]
+    for suffix in ("ing", "ed"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            token = token[: -len(suffix)]
+            if token[-1] == token[-2] and token[-1] not in "lsz":  # "transferred" -> "transfer"
+                token = token[:-1]
+            break
+    if len(token) > 4 and token.endswith("e"):
+        token = token[:-1]
     return token
 
 
