@@ -85,7 +85,6 @@ class Router:
         n = max(len(per_entry), 1)
         self.idf = {w: math.log(1 + n / df) for w, df in document_frequency.items()}
         self.unknown_weight = math.log(1 + n)
-        self.common_postings = self.COMMON_POSTINGS
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = {}
         for entry_id, phrasings in per_entry.items():
@@ -108,13 +107,13 @@ class Router:
             postings = self.postings.get(word)
             if not postings:
                 continue
-            if len(postings) <= self.common_postings:
+            if len(postings) <= self.COMMON_POSTINGS:
                 candidates.update(postings)
             else:
                 common.append(word)
         if not candidates and common:
             rarest = min(common, key=lambda w: len(self.postings[w]))
-            candidates.update(self.postings[rarest][: self.common_postings])
+            candidates.update(self.postings[rarest][: self.COMMON_POSTINGS])
         return candidates
 
     def score_entries(self, words: list[str]) -> list[tuple[float, str]]:
@@ -157,11 +156,13 @@ class Router:
         if not words:
             return RouteResult(question, HELP)
         t = self.thresholds
-        ranked = self.score_entries(words)
         anchors = self.vocabulary.anchors
         off_domain = bool(anchors) and anchors.isdisjoint(words)  # nothing clinical in the question
-        if not ranked or off_domain or self.coverage(words) < t.coverage:
-            return RouteResult(question, FALLBACK, score=ranked[0][0] if ranked else 0.0, words=tuple(words))
+        if off_domain or self.coverage(words) < t.coverage:
+            return RouteResult(question, FALLBACK, words=tuple(words))
+        ranked = self.score_entries(words)
+        if not ranked:
+            return RouteResult(question, FALLBACK, words=tuple(words))
         top_score, top_id = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if top_score >= t.answer and top_score - runner_up >= t.margin:
