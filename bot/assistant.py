@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.knowledge.model import KnowledgeBase
 from bot.render import Reply, render_checklist, render_route
-from bot.routing import ChecklistMatcher, ChecklistResult, Router, RouteResult, Thresholds
+from bot.routing import ANSWERED, ChecklistMatcher, ChecklistResult, Router, RouteResult, Thresholds
 from bot.settings import Settings
 from bot.snapshot import cached, default_cache_dir
 
@@ -46,8 +46,17 @@ class Assistant:
 
     def ask(self, question: str) -> tuple[RouteResult, Reply]:
         result = self.router.route(question)
-        return result, render_route(result, self.kb, self.escalation_contact)
+        return result, self.render(result)
 
-    def checklist(self, topic: str) -> tuple[ChecklistResult, Reply]:
+    def render(self, result: RouteResult, question_id: int | None = None) -> Reply:
+        """The reply to post; `question_id` is the stored record its feedback buttons refer to."""
+        return render_route(result, self.kb, self.escalation_contact, question_id)
+
+    def choose(self, entry_id: str) -> RouteResult | None:
+        """The result of picking an entry by its button (related, did-you-mean); None if it is gone."""
+        entry = self.kb.entries.get(entry_id)
+        return RouteResult(entry.title, ANSWERED, entry, 100.0) if entry else None
+
+    def checklist(self, topic: str, shareable: bool = True) -> tuple[ChecklistResult, Reply]:
         result = self.checklists.match(topic)
-        return result, render_checklist(result, self.kb)
+        return result, render_checklist(result, self.kb, shareable)

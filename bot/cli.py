@@ -127,6 +127,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(_assistant(), args.file, show_misses=args.misses)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from bot.reporting import run_report
+    from bot.store import Store
+
+    settings = load_settings()
+    if not settings.state_db.is_file():
+        print(f"cro-bot: no records yet: {settings.state_db} does not exist (set STATE_DB)", file=sys.stderr)
+        return 1
+    try:
+        return run_report(
+            Store(settings.state_db),
+            days=args.days,
+            since=args.since,
+            until=args.until,
+            as_csv=args.csv,
+            now=time.time(),
+        )
+    except ValueError as exc:
+        print(f"cro-bot: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.run import run
 
@@ -158,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--misses", type=int, default=40, help="how many misses to list (default 40)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="what people asked, what was missed, feedback votes (from STATE_DB)")
+    p.add_argument("--days", type=int, default=7, help="the period: this many days up to now (default 7)")
+    p.add_argument("--since", help="first day of the period, YYYY-MM-DD (UTC)")
+    p.add_argument("--until", help="last day of the period, YYYY-MM-DD (UTC)")
+    p.add_argument("--csv", action="store_true", help="one row per question, for a spreadsheet")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("run", help="connect to Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP")
     p.set_defaults(func=cmd_run)

@@ -25,6 +25,14 @@ TOPICS = (
 )
 _SECTION_LIMIT = 3000
 _ECHO_LIMIT = 80
+_BUTTON_TEXT_LIMIT = 75
+
+# Interactive elements (handled in bot/slack/listeners/actions). Values carry ids, never user text.
+ASK_ENTRY = "ask_entry"  # related / did-you-mean buttons, value = entry id; action_id "ask_entry:N"
+FEEDBACK_HELPFUL = "feedback_helpful"  # value = "<question record id>:<entry id>"
+FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+FEEDBACK_BLOCK = "feedback"
+SHARE_CHECKLIST = "share_checklist"  # value = checklist id
 
 
 class Reply(NamedTuple):
@@ -48,6 +56,38 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2000]}]}
 
 
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    if len(text) > _BUTTON_TEXT_LIMIT:
+        text = text[: _BUTTON_TEXT_LIMIT - 1] + "…"
+    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def entry_buttons(entry_ids: list[str], kb: KnowledgeBase, block_id: str) -> dict:
+    """One "ask this" button per entry (up to three); clicking one answers it in the same thread."""
+    buttons = [_button(kb.entries[e].title, f"{ASK_ENTRY}:{i}", e) for i, e in enumerate(entry_ids[:3])]
+    return {"type": "actions", "block_id": block_id, "elements": buttons}
+
+
+def feedback_block(entry_id: str, question_id: int | None) -> dict:
+    value = f"{question_id or ''}:{entry_id}"
+    return {
+        "type": "actions",
+        "block_id": FEEDBACK_BLOCK,
+        "elements": [
+            _button("👍 Helpful", FEEDBACK_HELPFUL, value),
+            _button("👎 Not helpful", FEEDBACK_NOT_HELPFUL, value),
+        ],
+    }
+
+
+def feedback_thanks(helpful: bool) -> dict:
+    verdict = "helpful" if helpful else "not helpful"
+    return _context(f"Thanks for the feedback: you marked this answer {verdict}. Curators review every vote.")
+
+
 def citation_text(citation: Citation, kb: KnowledgeBase, link: bool = False) -> str:
     source = kb.sources[citation.source_id]
     label = f"<{source.url}|{source.label}>" if link and source.url else source.label
@@ -58,22 +98,32 @@ def sources_line(citations: tuple[Citation, ...], kb: KnowledgeBase, link: bool 
     return "Sources: " + " · ".join(citation_text(c, kb, link) for c in citations)
 
 
-def render_route(result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "") -> Reply:
+def render_route(
+    result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "", question_id: int | None = None
+) -> Reply:
+    """The reply for a routing result. `text` is the same whatever `question_id` (the stored record
+    the feedback buttons refer to) is, so the CLI prints exactly what Slack shows as text."""
     if result.status == ANSWERED and result.entry:
         entry = result.entry
         text = f"{entry.answer}\n\n_{sources_line(entry.sources, kb)}_"
-        return Reply(text, [_section(entry.answer), _context(sources_line(entry.sources, kb, link=True))])
+        blocks = [_section(entry.answer), _context(sources_line(entry.sources, kb, link=True))]
+        related = [e for e in entry.related if e in kb.entries]
+        if related:
+            blocks.append(_context("*Related questions*"))
+            blocks.append(entry_buttons(related, kb, "related"))
+        blocks.append(feedback_block(entry.id, question_id))
+        return Reply(text, blocks)
     if result.status == CLARIFY:
-        # Issue 5 turns these into buttons; the text keeps working in any client.
         options = "\n".join(f"• {s.title}" for s in result.suggestions)
         text = f"I have more than one answer that could fit. Did you mean:\n{options}\nAsk again with the one you mean."
-        return Reply(text, [_section(text)])
+        head = "I have more than one answer that could fit. *Did you mean:*"
+        return Reply(text, [_section(head), entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")])
     if result.status == HELP:
         return render_help()
-    return render_fallback(result, escalation_contact)
+    return render_fallback(result, escalation_contact, kb)
 
 
-def render_fallback(result: RouteResult, escalation_contact: str = "") -> Reply:
+def render_fallback(result: RouteResult, escalation_contact: str = "", kb: KnowledgeBase | None = None) -> Reply:
     lines = ["Sorry, I don't have a curated answer for that, and I'd rather not guess."]
     if result.suggestions:
         lines.append("The closest topic I know: " + ", ".join(f"*{s.title}*" for s in result.suggestions) + ".")
@@ -82,7 +132,10 @@ def render_fallback(result: RouteResult, escalation_contact: str = "") -> Reply:
     if escalation_contact:
         lines.append(f"For anything else, ask {escalation_contact}.")
     text = "\n".join(lines)
-    return Reply(text, [_section(text)])
+    blocks = [_section(text)]
+    if result.suggestions and kb is not None:
+        blocks.append(entry_buttons([s.entry_id for s in result.suggestions], kb, "closest"))
+    return Reply(text, blocks)
 
 
 def render_help() -> Reply:
@@ -116,17 +169,44 @@ def render_checklist_body(checklist: Checklist, kb: KnowledgeBase) -> str:
     return "\n".join(lines)
 
 
-def render_checklist(result: ChecklistResult, kb: KnowledgeBase) -> Reply:
+def render_checklist(result: ChecklistResult, kb: KnowledgeBase, shareable: bool = True) -> Reply:
+    """A checklist (privately first, so `shareable` adds a "Share in channel" button), or the list."""
     if result.status == ANSWERED and result.checklist:
         body = render_checklist_body(result.checklist, kb)
         text = f"{body}\n_{NOT_ADVICE}_"
-        return Reply(text, [*_chunked_sections(body), _context(NOT_ADVICE)])
+        blocks = [*_chunked_sections(body), _context(NOT_ADVICE)]
+        if shareable:
+            share = _button("Share in channel", SHARE_CHECKLIST, result.checklist.id, style="primary")
+            blocks.append({"type": "actions", "block_id": "share", "elements": [share]})
+        return Reply(text, blocks)
     if result.status == HELP:
         head = "*Delegation checklists.* Use `/cro-checklist TOPIC`, for example `/cro-checklist monitoring`:"
     else:
         head = f"I have no checklist for “{escape(result.topic)}”. These are the topics I know:"
     text = f"{head}\n{checklist_list(kb)}"
     return Reply(text, [_section(text)])
+
+
+def render_home(kb: KnowledgeBase) -> dict:
+    """The App Home tab: what the bot knows, how to ask, the checklists, the not-advice note."""
+    examples = "\n".join(f"• {q}" for q in EXAMPLES)
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "CRO Bot: CROs, AROs and GCP delegation"}},
+        _section(
+            "*How to ask.* Mention me in a channel (I answer in the thread) or send me a direct message "
+            f"in the Messages tab. For example:\n{examples}"
+        ),
+        _section(
+            "*Delegation checklists.* `/cro-checklist TOPIC` shows a checklist privately, with a button to "
+            f"share it in the channel:\n{checklist_list(kb)}"
+        ),
+        {"type": "divider"},
+        _section(f"*What I know* ({len(kb.entries)} curated answers, each with its sources):"),
+    ]
+    titles = [f"• {e.title}" for e in kb.entries.values()]
+    blocks.extend(_chunked_sections("\n".join(titles)))
+    blocks.append(_context(NOT_ADVICE))
+    return {"type": "home", "blocks": blocks[:100]}
 
 
 def _chunked_sections(text: str) -> list[dict]:

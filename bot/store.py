@@ -1,23 +1,66 @@
-"""The bot's small state on disk (SQLite): which Slack messages have been answered already.
+"""The bot's state on disk (SQLite): answered-message claims, every question with its outcome, and
+feedback votes, so curators can see what people ask and what the bot missed.
 
 SQLite in WAL mode lets several gunicorn workers share one file safely; a claim is a single
 INSERT OR IGNORE, so two workers racing on one Slack retry cannot both win. If the file can't be
-written (read-only or full disk) the store logs once and keeps claims in memory, so answers go on.
+written (read-only or full disk) the store logs once and carries on: claims move to memory, records
+are dropped, answers never stop. Nothing is stored of a message beyond the question itself.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
 CLAIM_TTL_SECONDS = 24 * 3600  # Slack retries within minutes; a day is ample
+QUESTION_MAX_CHARS = 500
 _MEMORY_LIMIT = 10_000
+_SLACK_MARKUP = re.compile(r"<[^>]*>")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    surface TEXT NOT NULL,          -- mention, dm, button, checklist
+    question TEXT NOT NULL,         -- the question only: mentions, links and channels removed
+    status TEXT NOT NULL,           -- answered, clarify, fallback, help
+    entry TEXT,                     -- the entry (or checklist) answered with
+    score REAL
+);
+CREATE INDEX IF NOT EXISTS questions_at ON questions (at);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    question_id INTEGER,
+    entry TEXT NOT NULL,
+    helpful INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_at ON feedback (at);
+"""
+
+
+class Report(NamedTuple):
+    since: float
+    until: float
+    asked: int
+    by_status: dict[str, int]
+    unanswered: list[tuple[str, int]]  # most frequent questions not answered (clarify or fallback)
+    votes: list[tuple[str, int, int]]  # (entry, not helpful, helpful), most "not helpful" first
+    rows: list[tuple]  # every question in the period: (at, surface, question, status, entry, score)
+
+
+def clean_question(text: str) -> str:
+    """What is kept of a message: the question's words, without Slack markup, briefly."""
+    return " ".join(_SLACK_MARKUP.sub(" ", text).split())[:QUESTION_MAX_CHARS]
 
 
 class Store:
@@ -39,14 +82,24 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+            conn.executescript(SCHEMA)
             self._local.conn = conn
         return conn
 
     def _degrade(self, exc: Exception) -> None:
         if not self._degraded:
-            log.warning("state store %s unusable (%s); keeping state in memory", self.path, exc)
+            log.warning("state store %s unusable (%s); answering without it", self.path, exc)
         self._degraded = True
+
+    def _write(self, sql: str, params: tuple) -> int | None:
+        """Run one write; None (after one warning) when the disk refuses it."""
+        if self._degraded:
+            return None
+        try:
+            return self._connection().execute(sql, params).lastrowid
+        except sqlite3.Error as exc:
+            self._degrade(exc)
+            return None
 
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed (by any worker sharing the file), False after."""
@@ -67,3 +120,38 @@ class Store:
             while len(self._memory) > _MEMORY_LIMIT:
                 self._memory.popitem(last=False)
             return True
+
+    def record_question(self, surface: str, question: str, status: str, entry: str | None, score: float) -> int | None:
+        """Store one question and its outcome; its id (for feedback), or None if not stored."""
+        return self._write(
+            "INSERT INTO questions (at, surface, question, status, entry, score) VALUES (?, ?, ?, ?, ?, ?)",
+            (time.time(), surface, clean_question(question), status, entry, score),
+        )
+
+    def record_feedback(self, question_id: int | None, entry: str, helpful: bool) -> None:
+        self._write(
+            "INSERT INTO feedback (at, question_id, entry, helpful) VALUES (?, ?, ?, ?)",
+            (time.time(), question_id, entry, int(helpful)),
+        )
+
+    def report(self, since: float, until: float, top: int = 10) -> Report:
+        conn = self._connection()
+        period = (since, until)
+        rows = conn.execute(
+            "SELECT at, surface, question, status, entry, score FROM questions WHERE at >= ? AND at < ? ORDER BY at",
+            period,
+        ).fetchall()
+        by_status: dict[str, int] = {}
+        for row in rows:
+            by_status[row[3]] = by_status.get(row[3], 0) + 1
+        unanswered = conn.execute(
+            "SELECT lower(question), count(*) AS n FROM questions WHERE at >= ? AND at < ? "
+            "AND status IN ('clarify', 'fallback') GROUP BY lower(question) ORDER BY n DESC, max(at) DESC LIMIT ?",
+            (*period, top),
+        ).fetchall()
+        votes = conn.execute(
+            "SELECT entry, sum(helpful = 0) AS bad, sum(helpful = 1) AS good FROM feedback "
+            "WHERE at >= ? AND at < ? GROUP BY entry ORDER BY bad DESC, good ASC, entry LIMIT ?",
+            (*period, top),
+        ).fetchall()
+        return Report(since, until, len(rows), by_status, unanswered, votes, rows)

@@ -21,12 +21,14 @@ from tests.support.slack_standin import BOT_ID, BOT_USER_ID
 
 
 def block_text(blocks: list[dict]) -> str:
-    """All mrkdwn/plain text inside section and context blocks."""
+    """All mrkdwn/plain text inside blocks: sections, context elements and button labels."""
     parts = []
     for block in blocks:
         if "text" in block:
             parts.append(block["text"]["text"])
-        parts.extend(element.get("text", "") for element in block.get("elements", []))
+        for element in block.get("elements", []):
+            text = element.get("text", "")
+            parts.append(text["text"] if isinstance(text, dict) else text)
     return "\n".join(parts)
 
 

@@ -2,9 +2,10 @@
 
 from slack_bolt import App
 
-from bot.slack.listeners import commands, events
+from bot.slack.listeners import actions, commands, events
 
 
 def register_listeners(app: App) -> None:
     events.register(app)
     commands.register(app)
+    actions.register(app)

@@ -11,5 +11,8 @@ def register(app: App) -> None:
 
 def send_checklist(ack: Ack, command: dict, respond: Respond, context: BoltContext) -> None:
     ack()  # first, well within Slack's 3 seconds; the checklist follows through response_url
-    _, reply = context["assistant"].checklist(command.get("text") or "")
+    topic = command.get("text") or ""
+    result, reply = context["assistant"].checklist(topic)
+    checklist_id = result.checklist.id if result.checklist else None
+    context["store"].record_question("checklist", topic or "(no topic)", result.status, checklist_id, 0.0)
     respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

@@ -1,10 +1,15 @@
-"""Events: a mention in a channel (answered in its thread) and a direct message (answered in the DM)."""
+"""Events: a mention in a channel (answered in its thread), a direct message (answered in the DM),
+and the App Home tab being opened (its view published)."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import App, BoltContext, Say
+from slack_sdk import WebClient
+
+from bot.render import render_home
+from bot.slack.replies import post_answer
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +21,7 @@ def register(app: App) -> None:
     # Every message event lands here (edits, deletions, other bots' posts too) so that none is left
     # "unhandled" (a 404 Slack would retry); only a person's new direct message is answered.
     app.event("message")(answer_direct_message)
+    app.event("app_home_opened")(publish_home)
 
 
 def is_question_from_person(event: dict) -> bool:
@@ -29,25 +35,30 @@ def is_question_from_person(event: dict) -> bool:
     )
 
 
-def answer(event: dict, context: BoltContext, say: Say, thread_ts: str | None) -> None:
+def answer(event: dict, context: BoltContext, say: Say, surface: str, thread_ts: str | None) -> None:
     """Answer `event` once: a retry of the same message, in any worker, finds the claim taken."""
     if not context["store"].claim(f"msg:{event.get('channel')}:{event.get('ts')}"):
         log.info("already answered %s/%s; ignoring the repeat", event.get("channel"), event.get("ts"))
         return
     try:
-        _, reply = context["assistant"].ask(event.get("text") or "")
-        text, blocks = reply.text, reply.blocks
+        result = context["assistant"].router.route(event.get("text") or "")
     except Exception:
         log.exception("routing failed")
-        text, blocks = SORRY, None
-    say(text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        say(text=SORRY, thread_ts=thread_ts)
+        return
+    post_answer(context, say, result, surface=surface, thread_ts=thread_ts)
 
 
 def answer_mention(event: dict, context: BoltContext, say: Say) -> None:
     if is_question_from_person(event):
-        answer(event, context, say, thread_ts=event.get("thread_ts") or event.get("ts"))
+        answer(event, context, say, "mention", thread_ts=event.get("thread_ts") or event.get("ts"))
 
 
 def answer_direct_message(event: dict, context: BoltContext, say: Say) -> None:
     if event.get("channel_type") == "im" and is_question_from_person(event):
-        answer(event, context, say, thread_ts=event.get("thread_ts"))
+        answer(event, context, say, "dm", thread_ts=event.get("thread_ts"))
+
+
+def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
+    if event.get("tab", "home") == "home" and event.get("user"):
+        client.views_publish(user_id=event["user"], view=render_home(context["assistant"].kb))

@@ -1,0 +1,65 @@
+"""Actions: the buttons on the bot's messages (related and did-you-mean questions, feedback, share)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import Ack, App, BoltContext, Respond, Say
+
+from bot.render import (
+    ASK_ENTRY,
+    FEEDBACK_BLOCK,
+    FEEDBACK_HELPFUL,
+    FEEDBACK_NOT_HELPFUL,
+    SHARE_CHECKLIST,
+    feedback_thanks,
+)
+from bot.slack.replies import post_answer
+
+log = logging.getLogger(__name__)
+GONE = "That answer is no longer in my knowledge base. Ask me again and I'll find what fits now."
+
+
+def register(app: App) -> None:
+    app.action(re.compile(rf"^{ASK_ENTRY}(:\d+)?$"))(answer_chosen_entry)
+    app.action(FEEDBACK_HELPFUL)(record_feedback)
+    app.action(FEEDBACK_NOT_HELPFUL)(record_feedback)
+    app.action(SHARE_CHECKLIST)(share_checklist)
+
+
+def answer_chosen_entry(ack: Ack, body: dict, action: dict, context: BoltContext, say: Say, respond: Respond) -> None:
+    """A related or did-you-mean button: answer that entry in the same thread as the button."""
+    ack()
+    result = context["assistant"].choose(action.get("value", ""))
+    if result is None:
+        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        return
+    message = body.get("message") or {}
+    in_dm = (body.get("channel") or {}).get("id", "").startswith("D")
+    thread_ts = message.get("thread_ts") or (None if in_dm else message.get("ts"))
+    post_answer(context, say, result, surface="button", thread_ts=thread_ts)
+
+
+def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
+    """Store the vote, then swap the two buttons for a thank-you so one person votes once."""
+    ack()
+    question, _, entry_id = action.get("value", "").partition(":")
+    if entry_id not in context["assistant"].kb.entries:
+        return
+    helpful = action.get("action_id") == FEEDBACK_HELPFUL
+    context["store"].record_feedback(int(question) if question.isdigit() else None, entry_id, helpful)
+    message = body.get("message") or {}
+    blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
+    respond(replace_original=True, text=message.get("text", ""), blocks=[*blocks, feedback_thanks(helpful)])
+
+
+def share_checklist(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    """Post the privately shown checklist for everyone in the channel, and say so privately."""
+    ack()
+    result, reply = context["assistant"].checklist(action.get("value", ""), shareable=False)
+    if result.checklist is None:
+        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        return
+    respond(text=reply.text, blocks=reply.blocks, response_type="in_channel", replace_original=False)
+    respond(text=f"Shared “{result.checklist.title}” in the channel.", replace_original=True)
