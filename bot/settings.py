@@ -29,6 +29,7 @@ class Settings(NamedTuple):
     signing_secret: str = ""
     app_token: str = ""
     api_url: str = ""
+    api_timeout: int = 10  # seconds for one Slack Web API call
     escalation_contact: str = ""
     state_db: Path = Path("cro-bot.sqlite3")
     knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
@@ -73,6 +74,7 @@ _VARIABLES = {
     "signing_secret": "SLACK_SIGNING_SECRET",
     "app_token": "SLACK_APP_TOKEN",
     "api_url": "SLACK_API_URL",
+    "api_timeout": "SLACK_API_TIMEOUT",
     "escalation_contact": "ESCALATION_CONTACT",
     "state_db": "STATE_DB",
     "knowledge_cache": "KNOWLEDGE_CACHE",

@@ -6,6 +6,11 @@ import logging
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.assistant import Assistant
 from bot.settings import Settings
@@ -29,7 +34,15 @@ def build_app(
     """An App whose listeners find the assistant and the store in their `context`."""
     if client is None:
         kwargs = {"base_url": settings.api_url} if settings.api_url else {}
-        client = WebClient(token=settings.bot_token, **kwargs)
+        client = WebClient(token=settings.bot_token, timeout=settings.api_timeout, **kwargs)
+        # A 429 waits its Retry-After, a 5xx or dropped connection is tried again; twice at most, so
+        # one struggling Slack call cannot hold a worker thread for long. Bolt copies these handlers
+        # into the client each listener gets.
+        client.retry_handlers = [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
     store = store or Store(settings.state_db)
     app = App(
         client=client,

@@ -28,8 +28,10 @@ class SlackWebApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            body = {"status": "ok", "entries": len(self.assistant.kb.entries)}
-            return _respond(start_response, "200 OK", body)
+            entries = len(self.assistant.kb.entries)
+            if not entries:  # nothing to answer with: take this instance out of rotation
+                return _respond(start_response, "503 Service Unavailable", {"status": "no knowledge loaded"})
+            return _respond(start_response, "200 OK", {"status": "ok", "entries": entries})
         if path == "/slack/events" and method == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
