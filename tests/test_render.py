@@ -1,6 +1,14 @@
 """What the bot posts: the answer with its sources, safe echoes, checklists, help."""
 
-from bot.render import NOT_ADVICE, escape, mrkdwn_to_plain
+from bot.render import (
+    FEEDBACK_BLOCK,
+    FEEDBACK_HELPFUL,
+    FEEDBACK_NOT_HELPFUL,
+    NOT_ADVICE,
+    escape,
+    mrkdwn_to_plain,
+    render_home,
+)
 
 
 def test_answer_text_carries_the_answer_and_its_sources(assistant, kb):
@@ -62,3 +70,56 @@ def test_help_explains_how_to_ask_and_the_checklist_command(assistant):
 
 def test_mrkdwn_reads_plainly_in_a_terminal():
     assert mrkdwn_to_plain("*Bold* and _it_ <https://x.org|X> a &lt; b") == "Bold and it X (https://x.org) a < b"
+
+
+def _buttons(blocks):
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
+
+
+def test_feedback_buttons_carry_the_stored_question_and_the_entry(assistant):
+    result, _ = assistant.ask("what is an ARO")
+    reply = assistant.render(result, question_id=42)
+    [feedback] = [b for b in reply.blocks if b.get("block_id") == FEEDBACK_BLOCK]
+    assert [(e["action_id"], e["value"]) for e in feedback["elements"]] == [
+        (FEEDBACK_HELPFUL, f"42:{result.entry.id}"),
+        (FEEDBACK_NOT_HELPFUL, f"42:{result.entry.id}"),
+    ]
+    assert reply.text == assistant.render(result).text, "the text is the same whether or not it was stored"
+
+
+def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(assistant, kb):
+    replies = [assistant.render(assistant.choose(entry_id), question_id=123456) for entry_id in kb.entries]
+    replies += [assistant.ask(q)[1] for q in ("hybrid", "sites", "responsibility", "how tall is Mount Everest")]
+    replies.append(assistant.checklist("monitoring")[1])
+    seen = 0
+    for reply in replies:
+        buttons = _buttons(reply.blocks)
+        seen += len(buttons)
+        assert all(len(b["text"]["text"]) <= 75 for b in buttons), [b["text"]["text"] for b in buttons]
+        assert all(len(b["value"]) <= 2000 and len(b["action_id"]) <= 255 for b in buttons)
+        ids = [b["action_id"] for b in buttons]
+        assert len(ids) == len(set(ids)), f"action_ids must be unique in one message: {ids}"
+        assert len(reply.blocks) <= 50
+    assert seen > 2 * len(kb.entries), "every answer has feedback buttons"
+
+
+def test_long_titles_are_cut_to_fit_a_button():
+    from bot.render import _button
+
+    button = _button("x" * 200, "a", "v")
+    assert len(button["text"]["text"]) == 75 and button["text"]["text"].endswith("…")
+
+
+def test_home_view_fits_slack_and_lists_checklists_and_the_note(kb):
+    view = render_home(kb)
+    assert view["type"] == "home"
+    assert 0 < len(view["blocks"]) <= 100
+    assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b["type"] == "section")
+    shown = "\n".join(
+        b["text"]["text"] if "text" in b else b["elements"][0]["text"]
+        for b in view["blocks"]
+        if b["type"] in ("section", "header", "context")
+    )
+    assert all(f"`{cid}`" in shown for cid in kb.checklists)
+    assert NOT_ADVICE in shown
+    assert all(entry.title in shown for entry in kb.entries.values())

@@ -1,8 +1,8 @@
 """Requests shaped and signed the way Slack sends them to an HTTP-mode app (`POST /slack/events`).
 
 Payload shapes follow docs.slack.dev (Events API envelope, app_mention, message.im, message subtypes,
-url_verification, slash commands). Signing follows Slack's v0 scheme, implemented here with hmac so the
-tests do not lean on the SDK they are testing:
+app_home_opened, url_verification, slash commands, block_actions interactivity payloads). Signing
+follows Slack's v0 scheme, implemented here with hmac so the tests do not lean on the SDK they test:
 
     X-Slack-Request-Timestamp: <unix seconds>
     X-Slack-Signature: "v0=" + hex(HMAC-SHA256(signing_secret, f"v0:{timestamp}:{raw_body}"))
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.support.slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
+from tests.support.slack_standin import BOT_ID, BOT_USER_ID, TEAM_ID, Call, SlackStandIn
 
 API_APP_ID = "A111"
 USER_ID = "U222"  # a person
@@ -217,6 +217,11 @@ def message_deleted(
     }
 
 
+def app_home_opened(*, user: str = USER_ID, channel: str = DM_CHANNEL_ID, tab: str = "home") -> dict:
+    """`user` opened the bot's App Home: its Home tab (`tab="home"`) or its Messages tab."""
+    return {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab, "event_ts": new_ts()}
+
+
 def url_verification(challenge: str) -> dict:
     return {"token": "legacy-verification-token", "challenge": challenge, "type": "url_verification"}
 
@@ -243,6 +248,100 @@ def slash_command(text: str, response_url: str, *, command: str = "/cro-checklis
             "trigger_id": f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}",
         }
     )
+
+
+# -- interactivity (buttons) -----------------------------------------------------------------------
+
+
+def posted_message(call: Call) -> dict:
+    """The message as Slack stores it, from the stand-in's record of the bot's chat.postMessage: the
+    posted text and blocks, the ts the stand-in gave it, and its thread_ts if it went in a thread."""
+    assert call.method == "chat.postMessage", call.path
+    message = {
+        "type": "message",
+        "subtype": "bot_message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": API_APP_ID,
+        "team": TEAM_ID,
+        "ts": call.response["ts"],
+        "text": call.body.get("text", ""),
+        "blocks": call.body.get("blocks") or [],
+    }
+    if call.body.get("thread_ts"):
+        message["thread_ts"] = call.body["thread_ts"]
+        message["parent_user_id"] = USER_ID
+    return message
+
+
+def find_button(blocks: list[dict], action_id: str) -> tuple[str, dict]:
+    """(block_id, button) of the button with `action_id` in `blocks`; AssertionError if there is none."""
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return block.get("block_id", ""), element
+    raise AssertionError(f"no button {action_id!r} in blocks: {json.dumps(blocks)[:1000]}")
+
+
+def block_actions(
+    action_id: str,
+    *,
+    response_url: str,
+    message: dict | None = None,
+    blocks: list[dict] | None = None,
+    channel: str = CHANNEL_ID,
+    message_ts: str | None = None,
+    is_ephemeral: bool = False,
+    value: str | None = None,
+    user: str = USER_ID,
+) -> dict:
+    """The interactivity payload Slack posts when `user` clicks the button `action_id`.
+
+    The button is looked up in `message` (a message the bot posted, see `posted_message`) or, for an
+    ephemeral message (which Slack leaves out of the payload), in `blocks`. `value` overrides the
+    button's value, as a stale button from an older version of the bot would carry.
+    """
+    assert message is not None or blocks is not None, "the button must come from somewhere"
+    block_id, button = find_button(message["blocks"] if message is not None else blocks, action_id)
+    in_dm = channel.startswith("D")
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "pat", "name": "pat", "team_id": TEAM_ID},
+        "api_app_id": API_APP_ID,
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts or (message or {}).get("ts") or new_ts(),
+            "channel_id": channel,
+            "is_ephemeral": is_ephemeral,
+        },
+        "trigger_id": f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "directmessage" if in_dm else "clinical-ops"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "text": {**button["text"], "emoji": True},
+                "value": button.get("value", "") if value is None else value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+                **({"style": button["style"]} if "style" in button else {}),
+            }
+        ],
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def interactivity_body(payload: dict) -> str:
+    """Slack posts interactivity as a form with one field, `payload`, holding the JSON."""
+    return urlencode({"payload": json.dumps(payload)})
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
@@ -306,6 +405,10 @@ class SlackSender:
 
     def command(self, text: str, response_url: str, *, command: str = "/cro-checklist") -> Response:
         return self.signed(slash_command(text, response_url, command=command), FORM)
+
+    def action(self, payload: dict) -> Response:
+        """A button click (a `block_actions` payload, see `block_actions`)."""
+        return self.signed(interactivity_body(payload), FORM)
 
     def get(self, path: str) -> Response:
         return get(self.base_url + path)

@@ -8,6 +8,7 @@ bot would have posted to Slack::
         ...  # start the app with api_url=slack.api_url
         [call] = slack.wait_for("chat.postMessage", 1)
         assert call.body["thread_ts"] == "1700000000.000100"
+        posted_ts = call.response["ts"]  # what the stand-in answered with
 
 Listeners run in Bolt's threads *after* the HTTP 200, so use ``wait_for`` (and ``assert_count_stays``
 for "nothing more arrives") rather than reading ``calls()`` straight after a request.
@@ -26,7 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -61,6 +62,7 @@ class Call:
     body: Any  # parsed JSON (dict/list), a dict of form fields, or the raw text if neither parses
     raw: bytes
     at: float = field(default_factory=time.monotonic)
+    response: Any = None  # the body the stand-in answered with (a dict for the Web API)
 
     @property
     def token(self) -> str:
@@ -275,8 +277,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=_parse_body(raw, headers.get("content-type", "")),
             raw=raw,
         )
-        self.standin._record(call)
         reply = self.standin.answer(call)
+        # Recorded with its answer (before the answer is sent), so a test can read the ts it was given.
+        self.standin._record(replace(call, response=reply.body))
         if isinstance(reply.body, str):
             data, content_type = reply.body.encode(), "text/plain; charset=utf-8"
         else:

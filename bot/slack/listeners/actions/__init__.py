@@ -46,6 +46,7 @@ def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, re
     ack()
     question, _, entry_id = action.get("value", "").partition(":")
     if entry_id not in context["assistant"].kb.entries:
+        respond(text=GONE, response_type="ephemeral", replace_original=False)
         return
     helpful = action.get("action_id") == FEEDBACK_HELPFUL
     context["store"].record_feedback(int(question) if question.isdigit() else None, entry_id, helpful)

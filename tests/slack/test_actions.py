@@ -1,0 +1,427 @@
+"""Buttons, the App Home tab and the question records, end to end: signed requests in (events, slash
+commands, `block_actions` clicks), what Slack would show out (chat.postMessage, response_url posts,
+views.publish), and what curators see afterwards in `cro-bot report`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from bot.render import (
+    ASK_ENTRY,
+    FEEDBACK_BLOCK,
+    FEEDBACK_HELPFUL,
+    FEEDBACK_NOT_HELPFUL,
+    NOT_ADVICE,
+    SHARE_CHECKLIST,
+)
+from tests.slack.test_events import block_text
+from tests.support.slack_requests import (
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    USER_ID,
+    app_home_opened,
+    app_mention,
+    block_actions,
+    direct_message,
+    find_button,
+    new_ts,
+    posted_message,
+)
+
+_hook_numbers = itertools.count(1)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def ask(served, event: dict):
+    """Send `event` (a mention or DM) and return the bot's chat.postMessage call that answers it."""
+    already = len(served.posts())
+    assert served.sender.event(event).status == 200
+    return served.standin.wait_for("chat.postMessage", already + 1)[already]
+
+
+def new_hook(served) -> tuple[str, str]:
+    """A fresh response_url on the stand-in, and the path its posts arrive at."""
+    name = f"actions/T111/{next(_hook_numbers)}/x{next(_hook_numbers)}"
+    return served.standin.hook_url(name), "/hooks/" + name
+
+
+def click(served, post, action_id: str, *, channel: str = CHANNEL_ID, value: str | None = None):
+    """Click a button on the message the bot posted (`post`, its chat.postMessage call).
+
+    Returns the HTTP response and the stand-in path of the click's response_url."""
+    url, path = new_hook(served)
+    payload = block_actions(action_id, response_url=url, message=posted_message(post), channel=channel, value=value)
+    return served.sender.action(payload), path
+
+
+def buttons(blocks: list[dict], block_id: str) -> list[dict]:
+    [block] = [b for b in blocks if b.get("block_id") == block_id]
+    assert block["type"] == "actions"
+    return block["elements"]
+
+
+def action_ids(blocks: list[dict]) -> set[str]:
+    return {e.get("action_id") for b in blocks if b.get("type") == "actions" for e in b["elements"]}
+
+
+def feedback_value(post) -> tuple[int, str]:
+    """(question record id, entry id) that the answer's feedback buttons refer to."""
+    _, button = find_button(post.body["blocks"], FEEDBACK_HELPFUL)
+    question, _, entry = button["value"].partition(":")
+    assert question.isdigit(), f"the feedback buttons name the stored question: {button['value']!r}"
+    return int(question), entry
+
+
+def db_rows(served, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(served.settings.state_db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def clarify_question(assistant) -> str:
+    """A question the real knowledge base answers with "did you mean", found rather than assumed."""
+    candidates = ["hybrid", "sites", "responsibility", "outsourcing", "data", "monitoring visits"]
+    for question in candidates:
+        if assistant.router.route(question).status == "clarify":
+            return question
+    raise AssertionError(f"none of {candidates} gets a clarify reply any more; add a candidate that does")
+
+
+# -- the answer's blocks ---------------------------------------------------------------------------
+
+
+def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_buttons(served):
+    kb = served.assistant.kb
+    entry = kb.entries["aro-definition"]
+    assert entry.related, "this test needs an entry with related questions"
+
+    post = ask(served, app_mention("what is an ARO?"))
+
+    assert entry.answer in post.body["text"], "the text (notifications, old clients) still carries the answer"
+    blocks = post.body["blocks"]
+    assert blocks[0]["type"] == "section" and blocks[0]["text"]["text"] == entry.answer
+    contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    sources = [c for c in contexts if c.startswith("Sources:")]
+    assert len(sources) == 1
+    for citation in entry.sources:
+        assert kb.sources[citation.source_id].label in sources[0]
+
+    related = buttons(blocks, "related")
+    expected = [e for e in entry.related if e in kb.entries][:3]
+    assert [b["value"] for b in related] == expected
+    assert [b["text"]["text"] for b in related] == [kb.entries[e].title[:75] for e in expected]
+    assert all(b["action_id"].startswith(f"{ASK_ENTRY}:") for b in related)
+    assert len({b["action_id"] for b in related}) == len(related), "Slack refuses duplicate action_ids"
+
+    feedback = buttons(blocks, FEEDBACK_BLOCK)
+    assert [b["action_id"] for b in feedback] == [FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL]
+    question_id, entry_id = feedback_value(post)
+    assert entry_id == "aro-definition"
+    assert feedback[1]["value"] == feedback[0]["value"]
+    [(question, status, stored_entry)] = db_rows(
+        served, "SELECT question, status, entry FROM questions WHERE id = ?", (question_id,)
+    )
+    assert (question, status, stored_entry) == ("what is an ARO?", "answered", "aro-definition")
+
+
+# -- related and did-you-mean buttons --------------------------------------------------------------
+
+
+def test_related_question_button_answers_that_entry_in_the_same_thread(served):
+    kb = served.assistant.kb
+    mention = app_mention("what is an ARO?")
+    post = ask(served, mention)
+    assert post.body["thread_ts"] == mention["ts"]
+    _, button = find_button(post.body["blocks"], f"{ASK_ENTRY}:1")
+
+    response, hook = click(served, post, f"{ASK_ENTRY}:1")
+
+    assert response.status == 200
+    _, answer = served.standin.wait_for("chat.postMessage", 2)
+    related = kb.entries[button["value"]]
+    assert answer.body["channel"] == CHANNEL_ID
+    assert answer.body["thread_ts"] == mention["ts"], "answered in the thread the button was in"
+    assert related.answer in answer.body["text"]
+    assert feedback_value(answer)[1] == related.id, "the new answer can be voted on too"
+    assert served.standin.calls(hook) == [], "a public answer, not a private reply"
+    served.assert_nothing_more_posted(already=2)
+
+
+def test_related_question_button_in_a_dm_answers_in_the_dm_not_a_thread(served):
+    kb = served.assistant.kb
+    post = ask(served, direct_message("what is an ARO?"))
+    assert not post.body.get("thread_ts")
+    _, button = find_button(post.body["blocks"], f"{ASK_ENTRY}:0")
+
+    assert click(served, post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)[0].status == 200
+
+    _, answer = served.standin.wait_for("chat.postMessage", 2)
+    assert answer.body["channel"] == DM_CHANNEL_ID
+    assert not answer.body.get("thread_ts"), "a DM answer stays in the conversation"
+    assert kb.entries[button["value"]].answer in answer.body["text"]
+
+
+def test_related_question_button_in_a_dm_thread_answers_in_that_thread(served):
+    parent_ts = new_ts()
+    post = ask(served, direct_message("what is an ARO?", thread_ts=parent_ts))
+    assert post.body["thread_ts"] == parent_ts
+
+    click(served, post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)
+
+    _, answer = served.standin.wait_for("chat.postMessage", 2)
+    assert answer.body["channel"] == DM_CHANNEL_ID
+    assert answer.body["thread_ts"] == parent_ts
+
+
+def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served):
+    kb = served.assistant.kb
+    question = clarify_question(served.assistant)
+    suggestions = served.assistant.router.route(question).suggestions
+    mention = app_mention(question)
+
+    post = ask(served, mention)
+
+    assert "Did you mean" in post.body["text"]
+    options = buttons(post.body["blocks"], "clarify")
+    assert [b["value"] for b in options] == [s.entry_id for s in suggestions][:3]
+    assert FEEDBACK_HELPFUL not in action_ids(post.body["blocks"]), "nothing to vote on yet"
+    chosen = options[-1]  # not simply the best guess
+
+    assert click(served, post, chosen["action_id"])[0].status == 200
+
+    _, answer = served.standin.wait_for("chat.postMessage", 2)
+    assert answer.body["channel"] == CHANNEL_ID
+    assert answer.body["thread_ts"] == mention["ts"]
+    assert kb.entries[chosen["value"]].answer in answer.body["text"]
+
+
+# -- feedback --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action_id", "helpful", "verdict"),
+    [(FEEDBACK_HELPFUL, 1, "marked this answer helpful"), (FEEDBACK_NOT_HELPFUL, 0, "marked this answer not helpful")],
+    ids=["helpful", "not helpful"],
+)
+def test_feedback_replaces_the_buttons_with_thanks_and_stores_the_vote(served, action_id, helpful, verdict):
+    post = ask(served, app_mention("what is an ARO?"))
+    question_id, entry_id = feedback_value(post)
+
+    response, hook = click(served, post, action_id)
+
+    assert response.status == 200
+    [update] = served.standin.wait_for(hook, 1)
+    body = update.body
+    assert body["replace_original"] is True, "the message itself changes, so nobody votes twice"
+    assert body["text"] == post.body["text"], "the answer stays readable"
+    assert FEEDBACK_BLOCK not in [b.get("block_id") for b in body["blocks"]]
+    assert not {FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL} & action_ids(body["blocks"])
+    assert body["blocks"][0] == post.body["blocks"][0], "the answer is still shown"
+    assert buttons(body["blocks"], "related"), "the related questions stay clickable"
+    shown = block_text(body["blocks"])
+    assert "Thanks for the feedback" in shown and verdict + "." in shown
+
+    assert db_rows(served, "SELECT question_id, entry, helpful FROM feedback") == [(question_id, entry_id, helpful)]
+    served.standin.assert_count_stays(hook, 1, within=0.2)
+    served.assert_nothing_more_posted(already=1)
+
+
+# -- sharing a checklist ---------------------------------------------------------------------------
+
+
+def test_checklist_can_be_shared_in_the_channel_from_its_private_reply(served):
+    checklist = served.assistant.kb.checklists["monitoring"]
+    command_url, command_hook = new_hook(served)
+    assert served.sender.command("monitoring", command_url).status == 200
+    [private] = served.standin.wait_for(command_hook, 1)
+    assert private.body["response_type"] == "ephemeral"
+    _, share = find_button(private.body["blocks"], SHARE_CHECKLIST)
+    assert share["text"]["text"] == "Share in channel"
+
+    # An ephemeral message is not in the payload: Slack sends only its container.
+    url, hook = new_hook(served)
+    payload = block_actions(SHARE_CHECKLIST, response_url=url, blocks=private.body["blocks"], is_ephemeral=True)
+    assert "message" not in payload
+    assert served.sender.action(payload).status == 200
+
+    sent = served.standin.wait_for(hook, 2)
+    served.standin.assert_count_stays(hook, 2, within=0.2)
+    [public] = [c.body for c in sent if c.body.get("response_type") == "in_channel"]
+    [confirmation] = [c.body for c in sent if c.body.get("replace_original") is True]
+    assert public.get("replace_original") is False, "the checklist is a new message, not the private one"
+    assert checklist.title in public["text"] and checklist.items[0].text in public["text"]
+    assert NOT_ADVICE in public["text"]
+    assert SHARE_CHECKLIST not in action_ids(public.get("blocks") or []), "no share button on the shared copy"
+    assert "Shared" in confirmation["text"] and checklist.title in confirmation["text"]
+    assert confirmation.get("response_type") != "in_channel"
+    assert served.posts() == [], "everything goes through the response_url"
+
+
+# -- stale buttons ---------------------------------------------------------------------------------
+
+
+STALE = {
+    "related question": (f"{ASK_ENTRY}:0", "retired-entry"),
+    "feedback": (FEEDBACK_NOT_HELPFUL, "1:retired-entry"),
+}
+
+
+@pytest.mark.parametrize(("action_id", "value"), STALE.values(), ids=STALE.keys())
+def test_button_naming_an_entry_that_is_gone_gets_a_polite_private_reply(served, action_id, value):
+    post = ask(served, app_mention("what is an ARO?"))
+
+    response, hook = click(served, post, action_id, value=value)
+
+    assert response.status == 200
+    [reply] = served.standin.wait_for(hook, 1)
+    assert reply.body["response_type"] == "ephemeral"
+    assert reply.body.get("replace_original") is False, "the original answer stays as it was"
+    assert "no longer in my knowledge base" in reply.body["text"]
+    assert "Traceback" not in reply.body["text"]
+    assert db_rows(served, "SELECT * FROM feedback") == [], "no vote for an entry that does not exist"
+    served.assert_nothing_more_posted(already=1)
+
+
+def test_share_button_naming_a_checklist_that_is_gone_gets_a_polite_private_reply(served):
+    blocks = [
+        {
+            "type": "actions",
+            "block_id": "share",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Share in channel"},
+                    "action_id": SHARE_CHECKLIST,
+                    "value": "retired-checklist",
+                }
+            ],
+        }
+    ]
+    url, hook = new_hook(served)
+
+    response = served.sender.action(block_actions(SHARE_CHECKLIST, response_url=url, blocks=blocks, is_ephemeral=True))
+
+    assert response.status == 200
+    [reply] = served.standin.wait_for(hook, 1)
+    assert reply.body["response_type"] == "ephemeral"
+    assert "no longer in my knowledge base" in reply.body["text"]
+    served.standin.assert_count_stays(hook, 1, within=0.2)
+    served.assert_nothing_more_posted()
+
+
+# -- App Home --------------------------------------------------------------------------------------
+
+
+def test_opening_the_home_tab_publishes_the_home_view_for_that_user(served):
+    kb = served.assistant.kb
+
+    assert served.sender.event(app_home_opened(user=USER_ID)).status == 200
+
+    [publish] = served.standin.wait_for("views.publish", 1)
+    assert publish.token == "xoxb-test"
+    assert publish.body["user_id"] == USER_ID
+    view = publish.body["view"]
+    assert view["type"] == "home"
+    assert 0 < len(view["blocks"]) <= 100
+    shown = block_text(view["blocks"])
+    for checklist_id, checklist in kb.checklists.items():
+        assert f"`{checklist_id}`" in shown and checklist.title in shown
+    assert NOT_ADVICE in shown
+    assert "/cro-checklist" in shown
+    served.standin.assert_count_stays("views.publish", 1, within=0.2)
+
+
+def test_opening_the_messages_tab_publishes_nothing(served):
+    assert served.sender.event(app_home_opened(user=USER_ID, tab="messages")).status == 200
+    # A Home tab opened afterwards by someone else proves the app is handling events.
+    assert served.sender.event(app_home_opened(user="U333")).status == 200
+
+    [publish] = served.standin.wait_for("views.publish", 1)
+    assert publish.body["user_id"] == "U333"
+    served.standin.assert_count_stays("views.publish", 1, within=0.3)
+    assert served.posts() == [], "opening a tab is not a question"
+
+
+# -- the records curators read ---------------------------------------------------------------------
+
+
+def cro_bot_report(served, cwd, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STATE_DB", "KNOWLEDGE_DIR"))}
+    env["STATE_DB"] = str(served.settings.state_db)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def section(lines: list[str], heading: str) -> list[str]:
+    """The indented lines under the report heading that starts with `heading`."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    body = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        body.append(line.strip())
+    return body
+
+
+def test_every_answered_question_and_vote_reaches_the_report(served, tmp_path):
+    kb = served.assistant.kb
+    mention = ask(served, app_mention("what is an ARO?"))
+    dm = ask(served, direct_message("what is a CRO?"))
+    _, related = find_button(mention.body["blocks"], f"{ASK_ENTRY}:0")
+    click(served, mention, f"{ASK_ENTRY}:0")
+    served.standin.wait_for("chat.postMessage", 3)
+    off_topic = ask(served, app_mention("what is an ORM"))
+    assert "don't have" in off_topic.body["text"]
+    _, voted_entry = feedback_value(dm)
+    _, vote_hook = click(served, dm, FEEDBACK_NOT_HELPFUL, channel=DM_CHANNEL_ID)
+    served.standin.wait_for(vote_hook, 1)
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+
+    run = cro_bot_report(served, cwd)
+
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    asked = next(line for line in lines if line.startswith("questions asked:"))
+    assert int(asked.split(":")[1]) == 4
+    assert "answered 3 (75%)" in run.stdout and "fallback 1 (25%)" in run.stdout
+    unanswered = section(lines, "most frequent unanswered")
+    assert unanswered and unanswered[0].split(None, 1) == ["1", "what is an orm"]
+    assert not any("aro" in line or "cro" in line for line in unanswered), "answered questions are not listed"
+    not_helpful = section(lines, 'entries with the most "not helpful"')
+    assert not_helpful[0].split() == ["1", "/", "0", voted_entry]
+
+    run_csv = cro_bot_report(served, cwd, "--csv")
+
+    assert run_csv.returncode == 0, run_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(run_csv.stdout)))
+    assert len(rows) >= 3
+    by_surface = {r["surface"]: r for r in rows}
+    assert by_surface["mention"]["status"] in ("answered", "fallback")
+    assert by_surface["dm"]["question"] == "what is a CRO?" and by_surface["dm"]["status"] == "answered"
+    assert by_surface["dm"]["entry"] == voted_entry
+    assert by_surface["button"]["entry"] == related["value"] and by_surface["button"]["status"] == "answered"
+    assert by_surface["button"]["question"] == kb.entries[related["value"]].title
+    assert {(r["question"], r["status"]) for r in rows if r["surface"] == "mention"} == {
+        ("what is an ARO?", "answered"),
+        ("what is an ORM", "fallback"),
+    }
+
+    stored = [q for (q,) in db_rows(served, "SELECT question FROM questions")]
+    assert len(stored) == 4
+    assert not any("<@" in q or "<" in q for q in stored), stored
