@@ -3,8 +3,9 @@ feedback votes, so curators can see what people ask and what the bot missed.
 
 SQLite in WAL mode lets several gunicorn workers share one file safely; a claim is a single
 INSERT OR IGNORE, so two workers racing on one Slack retry cannot both win. If the file can't be
-written (read-only or full disk) the store logs once and carries on: claims move to memory, records
-are dropped, answers never stop. Nothing is stored of a message beyond the question itself.
+written (read-only or full disk, a lock held too long) the store logs and carries on: claims move to
+memory, records are dropped, answers never stop; the disk is tried again after a short rest. Nothing
+is stored of a message beyond the question itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import NamedTuple
 log = logging.getLogger(__name__)
 
 CLAIM_TTL_SECONDS = 24 * 3600  # Slack retries within minutes; a day is ample
+DISK_RETRY_SECONDS = 30.0  # after a failure, how long the disk rests before it is tried again
 QUESTION_MAX_CHARS = 500
 _MEMORY_LIMIT = 10_000
 _SLACK_MARKUP = re.compile(r"<[^>]*>")
@@ -69,12 +71,17 @@ class Store:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._memory: OrderedDict[str, float] = OrderedDict()
-        self._degraded = self.path == ":memory:"
-        if not self._degraded:
+        self._memory_only = self.path == ":memory:"
+        self._disk_down_until = 0.0
+        if not self._memory_only:
             try:
                 self._connection()
             except sqlite3.Error as exc:
                 self._degrade(exc)
+
+    @property
+    def _disk_usable(self) -> bool:
+        return not self._memory_only and time.monotonic() >= self._disk_down_until
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -87,13 +94,19 @@ class Store:
         return conn
 
     def _degrade(self, exc: Exception) -> None:
-        if not self._degraded:
-            log.warning("state store %s unusable (%s); answering without it", self.path, exc)
-        self._degraded = True
+        if self._disk_usable:
+            log.warning(
+                "state store %s unusable (%s); answering without it, trying again in %.0f s",
+                self.path,
+                exc,
+                DISK_RETRY_SECONDS,
+            )
+        self._disk_down_until = time.monotonic() + DISK_RETRY_SECONDS
+        self._local.conn = None  # reconnect from scratch next time
 
     def _write(self, sql: str, params: tuple) -> int | None:
-        """Run one write; None (after one warning) when the disk refuses it."""
-        if self._degraded:
+        """Run one write; None (with a warning) when the disk refuses it."""
+        if not self._disk_usable:
             return None
         try:
             return self._connection().execute(sql, params).lastrowid
@@ -104,7 +117,10 @@ class Store:
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed (by any worker sharing the file), False after."""
         now = time.time()
-        if not self._degraded:
+        with self._lock:
+            if key in self._memory:  # claimed while the disk was resting
+                return False
+        if self._disk_usable:
             try:
                 conn = self._connection()
                 inserted = conn.execute("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, now)).rowcount

@@ -12,7 +12,7 @@ import pytest
 
 import bot.store as store_module
 from bot.reporting import write_text
-from bot.store import QUESTION_MAX_CHARS, Store, clean_question
+from bot.store import DISK_RETRY_SECONDS, QUESTION_MAX_CHARS, Store, clean_question
 
 
 class Clock:
@@ -22,6 +22,9 @@ class Clock:
         self.now = now
 
     def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
         return self.now
 
 
@@ -242,3 +245,13 @@ def test_stored_question_is_cleaned(tmp_path, clock):
     [row] = store.report(clock.now - 1, clock.now + 1).rows
     assert "<" not in row[2] and row[2].startswith("what is CRO?")
     assert len(row[2]) == QUESTION_MAX_CHARS
+
+
+def test_a_disk_failure_is_retried_after_a_rest(tmp_path, clock):
+    store = Store(tmp_path / "state.sqlite3")
+    store._degrade(store_module.sqlite3.OperationalError("database is locked"))
+    assert store.record_question("dm", "what is an ARO", "answered", "aro-definition", 100.0) is None
+    assert store.claim("k") is True  # claimed in memory meanwhile
+    clock.now += DISK_RETRY_SECONDS + 1
+    assert store.record_question("dm", "what is an ARO", "answered", "aro-definition", 100.0) is not None
+    assert store.claim("k") is False  # the memory claim still counts once the disk is back
