@@ -10,6 +10,7 @@ from typing import NamedTuple
 from bot.knowledge.model import Checklist, Citation, KnowledgeBase
 from bot.routing.checklists import ChecklistResult
 from bot.routing.router import ANSWERED, CLARIFY, HELP, RouteResult
+from bot.routing.text import visible
 
 NOT_ADVICE = "Informational only, drawn from public guidance and articles; not legal or regulatory advice."
 EXAMPLES = (
@@ -41,8 +42,9 @@ class Reply(NamedTuple):
 
 
 def escape(text: str, limit: int = _ECHO_LIMIT) -> str:
-    """User text made safe to echo: no mentions, broadcasts or links can survive, and it is short."""
-    text = " ".join(text.split())
+    """User text made safe to echo: no mentions, broadcasts or links can survive, no bidi or
+    invisible characters, and it is short."""
+    text = " ".join(visible(text).split())  # no bidi override can turn the bot's own words around
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 CLAIM_TTL_SECONDS = 24 * 3600  # Slack retries within minutes; a day is ample
 DISK_RETRY_SECONDS = 30.0  # after a failure, how long the disk rests before it is tried again
 QUESTION_MAX_CHARS = 500
+WAL_ATTEMPTS = 40  # about 8 s of retries in all, within the 10 s busy timeout the connection waits anyway
+_pause = time.sleep  # bound here: tests replace `time` in this module with a fake clock
 _MEMORY_LIMIT = 10_000
 _SLACK_MARKUP = re.compile(r"<[^>]*>")
 
@@ -65,6 +67,21 @@ def clean_question(text: str) -> str:
     return " ".join(_SLACK_MARKUP.sub(" ", text).split())[:QUESTION_MAX_CHARS]
 
 
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL. On a new file this needs an exclusive lock, and when several workers
+    start together SQLite refuses all but one at once ("database is locked") instead of waiting out
+    the busy timeout; the losers used to run on without the disk (records dropped, claims only in
+    their own memory, so a retried message could be answered twice). So try again for a while."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            _pause(0.01 * (attempt + 1))
+
+
 class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -87,7 +104,7 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
             self._local.conn = conn

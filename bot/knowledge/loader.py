@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.knowledge.errors import KnowledgeError, Problem
 from bot.knowledge.model import (
@@ -19,6 +20,7 @@ from bot.knowledge.model import (
 from bot.knowledge.yaml_lines import LineDict, YamlProblem, read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_BREAKS_LINK = re.compile(r"[\s<>|]")  # what would end a Slack <url|label> link early
 TITLE_MAX = 75  # Slack button text limit
 ANSWER_MAX = 2900  # a section block holds 3000 characters; leave room for nothing else
 QUESTION_MAX = 300
@@ -65,19 +67,23 @@ class _FileReader:
             return None
         return items
 
-    def text(self, mapping: LineDict, key: str, item: str, *, required: bool = True, max_len: int = 0) -> str:
+    def text(
+        self, mapping: LineDict, key: str, item: str, *, required: bool = True, max_len: int = 0, field: str = ""
+    ) -> str:
+        """The text at `key`; problems name `field` (default: `key`)."""
         value = mapping.get(key)
+        field = field or key
         if isinstance(value, dt.date):  # an unquoted YAML date
             value = value.isoformat()
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem("is missing or empty", mapping, item, key)
+                self.problem("is missing or empty", mapping, item, field)
             return ""
         if not isinstance(value, str):
-            self.problem(f"must be text, not {type(value).__name__}", mapping, item, key)
+            self.problem(f"must be text, not {type(value).__name__}", mapping, item, field)
             return ""
         if max_len and len(value) > max_len:
-            self.problem(f"is {len(value)} characters; the limit is {max_len}", mapping, item, key)
+            self.problem(f"is {len(value)} characters; the limit is {max_len}", mapping, item, field)
         return value.strip()
 
     def text_list(self, mapping: LineDict, key: str, item: str, *, required: bool = True) -> list[str]:
@@ -97,19 +103,21 @@ class _FileReader:
                 out.append(element.strip())
         return out
 
-    def citations(self, mapping: LineDict, key: str, item: str, sources: dict[str, Source]) -> list[Citation]:
+    def citations(
+        self, mapping: LineDict, key: str, item: str, sources: dict[str, Source], prefix: str = ""
+    ) -> list[Citation]:
         value = mapping.get(key)
         if not isinstance(value, list) or not value:
-            self.problem("must list at least one citation ({id, section})", mapping, item, key)
+            self.problem("must list at least one citation ({id, section})", mapping, item, prefix + key)
             return []
         out = []
         for i, cite in enumerate(value):
-            field = f"{key}[{i}]"
+            field = f"{prefix}{key}[{i}]"
             if not isinstance(cite, dict):
                 self.problem("must be a mapping with 'id' and 'section'", mapping, item, field)
                 continue
-            source_id = self.text(cite, "id", item)
-            section = self.text(cite, "section", item) if "section" in cite else ""
+            source_id = self.text(cite, "id", item, field=f"{field}.id")
+            section = self.text(cite, "section", item, field=f"{field}.section") if "section" in cite else ""
             if not section:
                 self.problem("needs a 'section' (where in the source the fact is)", cite, item, field)
             if source_id and source_id not in sources:
@@ -150,6 +158,13 @@ def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
         url = reader.text(raw, "url", label, required=False)
         if url and not url.startswith(("https://", "http://")):
             reader.problem("must start with https:// or be empty", raw, label, "url")
+        elif url and (not urlsplit(url).hostname or _BREAKS_LINK.search(url)):
+            # Answers cite a source as the Slack link <url|label>: a URL without a host goes nowhere,
+            # and a space, <, > or | in it would end the link early and let the rest through as markup
+            # ("https://x.org/a>|<!channel>" would notify the whole channel on every answer citing it).
+            reader.problem("must be a full URL with a host and no spaces, <, > or |", raw, label, "url")
+        if _BREAKS_LINK.search(str(raw.get("label") or "").replace(" ", "").replace("|", "")):
+            reader.problem("must not contain < or > (it is shown as a Slack link)", raw, label, "label")
         if sid in sources:
             reader.problem("duplicate source id", raw, label, "id")
         title = reader.text(raw, "title", label)
@@ -200,8 +215,10 @@ def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem
     entries: dict[str, Entry] = {}
     seen_questions: dict[str, str] = {}
     pending_related: list[tuple[_FileReader, LineDict, str, list[str]]] = []
-    if not any((root / "answers").glob("*.yaml")):
+    answer_files = any((root / "answers").glob("*.yaml"))
+    if not answer_files:
         problems.append(Problem(str(root / "answers"), "no answer files (*.yaml) found"))
+    problems_before = len(problems)
     for reader, raw, eid, label in _records(root, "answers", "entries", "entry", ENTRY_FIELDS, problems):
         if eid in entries:
             reader.problem(f"duplicate id (also in {entries[eid].file})", raw, label, "id")
@@ -225,6 +242,9 @@ def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem
                 reader.problem("an entry cannot be related to itself", raw, f"entry '{eid}'", f"related[{j}]")
             elif rid not in entries:
                 reader.problem(f"unknown entry id '{rid}'", raw, f"entry '{eid}'", f"related[{j}]")
+    if answer_files and not entries and len(problems) == problems_before:
+        # Files that each hold `entries: []` used to load: a bot with nothing to answer, passing `check`.
+        problems.append(Problem(str(root / "answers"), "no entries found in the answer files"))
     return entries
 
 
@@ -232,8 +252,9 @@ def _load_item(reader: _FileReader, raw: object, label: str, field: str, sources
     if not isinstance(raw, dict):
         reader.problem("must be a mapping with 'text' and 'basis'", None, label, field)
         return None
-    text = reader.text(raw, "text", label)
-    return ChecklistItem(text, tuple(reader.citations(raw, "basis", label, sources)))
+    # Problems name the item ("items[3].basis[0].id"), not just "basis", so a curator finds it.
+    text = reader.text(raw, "text", label, field=f"{field}.text")
+    return ChecklistItem(text, tuple(reader.citations(raw, "basis", label, sources, prefix=f"{field}.")))
 
 
 def _load_checklists(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Checklist]:

@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import Checklist, KnowledgeBase
 from bot.routing.router import ANSWERED, FALLBACK, HELP
+from bot.routing.text import visible
 from bot.routing.vocabulary import Vocabulary
 
 # Words that only say "a checklist, please" and name no topic.
@@ -39,7 +40,9 @@ class ChecklistMatcher:
 
     def match(self, topic: str) -> ChecklistResult:
         topic = topic.strip()
-        if topic.lower().strip(" ?!.") in _HELP_WORDS:
+        # Only invisible characters (a bidi mark, a zero-width space, a control character) is no
+        # topic either, not an unknown one to be echoed back as an empty “”.
+        if visible(topic).strip().lower().strip(" ?!.") in _HELP_WORDS:
             return ChecklistResult(topic, HELP)
         key = self._key(topic)
         found = self.names.get(key)

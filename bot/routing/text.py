@@ -48,9 +48,36 @@ def stem(token: str) -> str:
     return token
 
 
+_PARTIAL_WORD = re.compile(r"\S+$")
+
+
+def _cut(text: str) -> str:
+    """The first MAX_QUESTION_CHARS of `text`, without a word cut in half at the end: the half word
+    ("CR" of "CRO") is a word the knowledge base doesn't know, and enough of that weight alone turns
+    a long but plain question into "I don't know" (the same text answered in a DM went unanswered
+    after the mention's few extra characters moved the cut)."""
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text
+    head = text[:MAX_QUESTION_CHARS]
+    if not text[MAX_QUESTION_CHARS].isspace():
+        head = _PARTIAL_WORD.sub("", head) or head  # one endless "word": keep it as it is
+    return head
+
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+
+
+def visible(text: str) -> str:
+    """`text` without what shows nothing: format characters (Cf: bidi overrides and isolates,
+    zero-width spaces, BOM, tag characters), control characters (Cc, whitespace kept) and lone
+    surrogates (Cs). Echoed, U+202E would turn the rest of the bot's own line right-to-left, and
+    zero-width or tag characters hide what was really typed."""
+    return "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _HIDDEN_CATEGORIES)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, de-pluralised word tokens of `text`, Slack markup removed."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS]))
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", _cut(text)))
     text = strip_slack_markup(text).casefold().replace("\u2019", "'")
     text = _APOSTROPHE_S.sub("", text).replace("'", "")
     return [stem(t) for t in _TOKEN.findall(text)]

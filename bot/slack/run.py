@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
 
 from bot.assistant import Assistant
 from bot.settings import Settings
 from bot.slack.app import build_app, configure_logging
+
+log = logging.getLogger(__name__)
+
+
+class _Stop(Exception):
+    """Raised by SIGTERM in the main thread, to leave SocketModeHandler.start()'s endless wait."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
 
 
 def run(settings: Settings) -> int:
@@ -20,5 +32,16 @@ def run(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     app = build_app(settings, Assistant.from_settings(settings))
-    SocketModeHandler(app, settings.app_token).start()
+    # The handler's SocketModeClient calls apps.connections.open through app.client, so SLACK_API_URL
+    # applies to Socket Mode as well.
+    handler = SocketModeHandler(app, settings.app_token)
+    # A platform stops a worker with SIGTERM (Ctrl+C is the same by hand): disconnect, so Slack sends
+    # nothing more here, let the answers already under way finish, and exit 0 rather than die mid-reply.
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        handler.start()
+    except (_Stop, KeyboardInterrupt):
+        log.info("stopping: closing the Socket Mode connection")
+    finally:
+        handler.close()
     return 0

@@ -229,25 +229,34 @@ def url_verification(challenge: str) -> dict:
 # -- slash commands --------------------------------------------------------------------------------
 
 
+def new_trigger_id() -> str:
+    return f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}"
+
+
+def slash_command_fields(
+    text: str, response_url: str, *, command: str = "/cro-checklist", user: str = USER_ID, trigger_id: str | None = None
+) -> dict[str, str]:
+    """A slash command's fields: form-encoded over HTTP, the payload of a Socket Mode envelope."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "test",
+        "channel_id": CHANNEL_ID,
+        "channel_name": "clinical-ops",
+        "user_id": user,
+        "user_name": "pat",
+        "command": command,
+        "text": text,
+        "api_app_id": API_APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+
+
 def slash_command(text: str, response_url: str, *, command: str = "/cro-checklist", user: str = USER_ID) -> str:
     """The form-encoded body Slack posts for a slash command."""
-    return urlencode(
-        {
-            "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
-            "team_domain": "test",
-            "channel_id": CHANNEL_ID,
-            "channel_name": "clinical-ops",
-            "user_id": user,
-            "user_name": "pat",
-            "command": command,
-            "text": text,
-            "api_app_id": API_APP_ID,
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}",
-        }
-    )
+    return urlencode(slash_command_fields(text, response_url, command=command, user=user))
 
 
 # -- interactivity (buttons) -----------------------------------------------------------------------
@@ -315,7 +324,7 @@ def block_actions(
             "channel_id": channel,
             "is_ephemeral": is_ephemeral,
         },
-        "trigger_id": f"{next(_sequence)}.1.{uuid.uuid4().hex[:16]}",
+        "trigger_id": new_trigger_id(),
         "team": {"id": TEAM_ID, "domain": "test"},
         "enterprise": None,
         "is_enterprise_install": False,

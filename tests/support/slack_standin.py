@@ -16,7 +16,11 @@ for "nothing more arrives") rather than reading ``calls()`` straight after a req
 Fault injection: ``script(method, Scripted(status=429, headers={"Retry-After": "1"}), ...)`` queues
 responses that are served, in order, to the next calls of ``method`` (an API method name such as
 ``"chat.postMessage"``, or ``"/hooks/"`` for every response_url); after the queue runs dry the normal
-answers resume. Scripted calls are recorded like any other.
+answers resume. Scripted calls are recorded like any other. ``Scripted(delay=2.0)`` holds the answer
+back that long (a stalled Slack), the call being recorded as it arrives.
+
+Socket Mode: ``apps.connections.open`` needs an app-level token (``xapp-``) and answers with a URL
+from ``standin.socket_mode`` (a ``SocketModeStandIn``, see ``tests/support/socket_mode_standin.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T111"
 VALID_TOKENS = frozenset({"xoxb-test"})
+APP_TOKENS = frozenset({"xapp-1-A111-1-test"})
 
 AUTH_TEST = {
     "ok": True,
@@ -85,13 +90,16 @@ class Scripted:
     status: int = 200
     body: dict | str = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering: a stalled Slack
 
 
 class SlackStandIn:
     """Slack's Web API and response_url endpoints, served from a daemon thread on 127.0.0.1."""
 
-    def __init__(self, valid_tokens: Iterable[str] = VALID_TOKENS) -> None:
+    def __init__(self, valid_tokens: Iterable[str] = VALID_TOKENS, app_tokens: Iterable[str] = APP_TOKENS) -> None:
         self.valid_tokens = frozenset(valid_tokens)
+        self.app_tokens = frozenset(app_tokens)
+        self.socket_mode: Any = None  # a SocketModeStandIn: what apps.connections.open hands out
         self._calls: list[Call] = []
         self._changed = threading.Condition()
         self._scripts: dict[str, deque[Scripted]] = {}
@@ -212,6 +220,17 @@ class SlackStandIn:
             return Scripted(404, "Not Found")
         if not call.token:
             return Scripted(200, {"ok": False, "error": "not_authed"})
+        if call.method == "apps.connections.open":
+            # Only an app-level token opens a Socket Mode connection; a bot token is the wrong type.
+            if call.token in self.valid_tokens:
+                return Scripted(200, {"ok": False, "error": "not_allowed_token_type"})
+            if call.token not in self.app_tokens:
+                return Scripted(200, {"ok": False, "error": "invalid_auth"})
+            if self.socket_mode is None:
+                return Scripted(200, {"ok": False, "error": "internal_error"})
+            return Scripted(200, {"ok": True, "url": self.socket_mode.issue_url()})
+        if call.token in self.app_tokens:
+            return Scripted(200, {"ok": False, "error": "not_allowed_token_type"})
         if call.token not in self.valid_tokens:
             return Scripted(200, {"ok": False, "error": "invalid_auth"})
         body = call.body if isinstance(call.body, dict) else {}
@@ -280,14 +299,19 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.standin.answer(call)
         # Recorded with its answer (before the answer is sent), so a test can read the ts it was given.
         self.standin._record(replace(call, response=reply.body))
+        if reply.delay:
+            time.sleep(reply.delay)
         if isinstance(reply.body, str):
             data, content_type = reply.body.encode(), "text/plain; charset=utf-8"
         else:
             data, content_type = json.dumps(reply.body).encode(), "application/json; charset=utf-8"
-        self.send_response(reply.status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (a stalled answer): nothing to send to

@@ -15,7 +15,7 @@ from bot.render import (
     SHARE_CHECKLIST,
     feedback_thanks,
 )
-from bot.slack.replies import post_answer
+from bot.slack.replies import first_delivery, post_answer, respond_checked
 
 log = logging.getLogger(__name__)
 GONE = "That answer is no longer in my knowledge base. Ask me again and I'll find what fits now."
@@ -28,12 +28,20 @@ def register(app: App) -> None:
     app.action(SHARE_CHECKLIST)(share_checklist)
 
 
+def first_click(body: dict, action: dict, context: BoltContext) -> bool:
+    """False for a second delivery of the same click (same trigger_id and action_ts): one answer,
+    one vote, one shared checklist per click."""
+    return first_delivery(context, "act", body.get("trigger_id"), action.get("action_ts"))
+
+
 def answer_chosen_entry(ack: Ack, body: dict, action: dict, context: BoltContext, say: Say, respond: Respond) -> None:
     """A related or did-you-mean button: answer that entry in the same thread as the button."""
     ack()
+    if not first_click(body, action, context):
+        return
     result = context["assistant"].choose(action.get("value", ""))
     if result is None:
-        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        respond_checked(respond, "reply", text=GONE, response_type="ephemeral", replace_original=False)
         return
     message = body.get("message") or {}
     in_dm = (body.get("channel") or {}).get("id", "").startswith("D")
@@ -44,23 +52,42 @@ def answer_chosen_entry(ack: Ack, body: dict, action: dict, context: BoltContext
 def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
     """Store the vote, then swap the two buttons for a thank-you so one person votes once."""
     ack()
+    if not first_click(body, action, context):
+        return
     question, _, entry_id = action.get("value", "").partition(":")
     if entry_id not in context["assistant"].kb.entries:
-        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        respond_checked(respond, "reply", text=GONE, response_type="ephemeral", replace_original=False)
         return
     helpful = action.get("action_id") == FEEDBACK_HELPFUL
     context["store"].record_feedback(int(question) if question.isdigit() else None, entry_id, helpful)
     message = body.get("message") or {}
     blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
-    respond(replace_original=True, text=message.get("text", ""), blocks=[*blocks, feedback_thanks(helpful)])
+    respond_checked(
+        respond,
+        "feedback thanks",
+        replace_original=True,
+        text=message.get("text", ""),
+        blocks=[*blocks, feedback_thanks(helpful)],
+    )
 
 
-def share_checklist(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+def share_checklist(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
     """Post the privately shown checklist for everyone in the channel, and say so privately."""
     ack()
+    if not first_click(body, action, context):
+        return
     result, reply = context["assistant"].checklist(action.get("value", ""), shareable=False)
     if result.checklist is None:
-        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        respond_checked(respond, "reply", text=GONE, response_type="ephemeral", replace_original=False)
         return
-    respond(text=reply.text, blocks=reply.blocks, response_type="in_channel", replace_original=False)
-    respond(text=f"Shared “{result.checklist.title}” in the channel.", replace_original=True)
+    if respond_checked(
+        respond,
+        "shared checklist",
+        text=reply.text,
+        blocks=reply.blocks,
+        response_type="in_channel",
+        replace_original=False,
+    ):
+        respond_checked(
+            respond, "share note", text=f"Shared “{result.checklist.title}” in the channel.", replace_original=True
+        )

@@ -1,0 +1,114 @@
+"""Serve a cro-bot WSGI app on 127.0.0.1 from a thread, for tests that need settings or knowledge of
+their own (the shared `served` fixture in tests/slack/conftest.py uses the defaults)::
+
+    with served_app(standin, tmp_path / "state.sqlite3", api_timeout=1) as app:
+        app.sender.event(app_mention("what is a CRO?"))
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot.assistant import Assistant
+from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.web import SlackWebApp
+from tests.support.slack_requests import Response, SlackSender, assert_nothing_more_posted
+from tests.support.slack_standin import SlackStandIn
+
+SIGNING_SECRET = "test-signing-secret-7f31a2"
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def serve_wsgi(app: Callable) -> Iterator[str]:
+    """Serve `app` on a free loopback port; yields its base URL, stops the server on exit."""
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="slack-app", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def post_streaming(url: str, body: bytes, headers: dict[str, str], chunk: int = 64 * 1024) -> Response:
+    """POST `body`, but stop sending it as soon as the server answers.
+
+    A server may refuse a body by its Content-Length without reading it (413). A client that insisted
+    on writing the rest would get a broken pipe instead of that answer; Slack, like this helper, reads
+    the answer.
+    """
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    try:
+        head = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        head += ["Connection: close", "", ""]
+        sock.sendall("\r\n".join(head).encode())
+        sent, view = 0, memoryview(body)
+        while sent < len(body):
+            readable, writable, _ = select.select([sock], [sock], [], 10)
+            if readable:
+                break  # the server has answered (or hung up) before taking the whole body
+            if writable:
+                try:
+                    sent += sock.send(view[sent : sent + chunk])
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        sock.close()
+
+
+@dataclass
+class Served:
+    base_url: str
+    sender: SlackSender
+    standin: SlackStandIn
+    settings: Settings
+    assistant: Assistant
+
+    def posts(self) -> list:
+        return self.standin.calls("chat.postMessage")
+
+    def assert_nothing_more_posted(self, already: int = 0) -> None:
+        """What was sent before produced no chat.postMessage beyond the `already` seen."""
+        assert_nothing_more_posted(self.sender, self.standin, already)
+
+
+@contextmanager
+def served_app(
+    standin: SlackStandIn, state_db: Path, *, assistant: Assistant | None = None, **settings: Any
+) -> Iterator[Served]:
+    """The real app (build_app + SlackWebApp, as create_app builds it) with `settings` overriding the
+    test defaults, talking to `standin`; `assistant` defaults to the project's knowledge base."""
+    config = Settings(
+        bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=standin.api_url, state_db=state_db
+    )._replace(**settings)
+    assistant = assistant or Assistant.from_settings(config)
+    with serve_wsgi(SlackWebApp(build_app(config, assistant), assistant)) as base_url:
+        yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, assistant)
