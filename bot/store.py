@@ -178,8 +178,9 @@ class Store:
         for row in rows:
             by_status[row[3]] = by_status.get(row[3], 0) + 1
         unanswered = conn.execute(
-            "SELECT lower(question), count(*) AS n FROM questions WHERE at >= ? AND at < ? "
-            "AND status IN ('clarify', 'fallback') GROUP BY lower(question) ORDER BY n DESC, max(at) DESC LIMIT ?",
+            # one row per question however it was cased or ended ("what is an ORM?", "What is an ORM")
+            "SELECT rtrim(lower(question), '?!. ') AS q, count(*) AS n FROM questions WHERE at >= ? AND at < ? "
+            "AND status IN ('clarify', 'fallback') GROUP BY q ORDER BY n DESC, max(at) DESC LIMIT ?",
             (*period, top),
         ).fetchall()
         votes = conn.execute(

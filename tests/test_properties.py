@@ -315,7 +315,7 @@ def mutated(
 
 
 # Fields Slack always sends, left in place for the tests of Slack's shape: Bolt's own matchers index
-# `type`, `event` and `action_id` without a check (the xfails below drop them too), and a click's
+# `type`, `event` and `action_id` without a check (payloads without them get a 400), and a click's
 # `channel` and `message` say where to answer. Without those a listener fails within milliseconds of
 # its ack(), and Bolt's thread runner then forgets the ack (it resets ack.response when a listener
 # that already acknowledged raises), so the request waits out the 3 s ack timeout and gets a 404.
@@ -418,21 +418,11 @@ def test_any_block_actions_payload_of_slacks_shape_is_answered_without_error(wsg
     assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
 
 
-# -- known failures: the fix belongs in bot/slack (see the closing note of issue 6, part B) ---------
-# Bolt parses and indexes a request before it checks the signature and without checking types, so a
-# malformed body raises out of SlackWebApp (gunicorn answers 500 and logs a traceback), even unsigned,
-# and a block_actions payload without an action_id, or an event that is not a mapping, is answered
-# 500. strict=True: once bot/slack/web.py and app.py refuse such requests with a 400, these XPASS,
-# which fails the suite until the marker is removed.
-BOLT_RAISES = pytest.mark.xfail(
-    strict=True, reason="Bolt raises on malformed payloads; SlackWebApp lets it out (fix in bot/slack)"
-)
 # No shrinking while they fail (the explicit examples are already minimal), and fewer examples: with
 # any field of any type, some listeners fail right after their ack() and wait out Bolt's 3 s.
 FIRST_FAILURE_ONLY = settings(PAYLOADS, max_examples=100, phases=[Phase.explicit, Phase.generate])
 
 
-@BOLT_RAISES
 @FIRST_FAILURE_ONLY
 @given(body=event_bodies(wrong_types=True))
 @example(body=event_callback(None))
@@ -441,7 +431,6 @@ def test_any_signed_event_whatever_its_field_types_is_answered_without_error(wsg
     assert wsgi.signed(json.dumps(body), "application/json") in ANSWERS
 
 
-@BOLT_RAISES
 @FIRST_FAILURE_ONLY
 @given(data=st.data())
 @example(data=None)
@@ -454,7 +443,6 @@ def test_any_signed_block_actions_whatever_its_field_types_is_answered_without_e
     assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
 
 
-@BOLT_RAISES
 @FIRST_FAILURE_ONLY
 @given(
     body=st.one_of(

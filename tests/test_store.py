@@ -255,3 +255,10 @@ def test_a_disk_failure_is_retried_after_a_rest(tmp_path, clock):
     clock.now += DISK_RETRY_SECONDS + 1
     assert store.record_question("dm", "what is an ARO", "answered", "aro-definition", 100.0) is not None
     assert store.claim("k") is False  # the memory claim still counts once the disk is back
+
+
+def test_unanswered_questions_group_regardless_of_case_and_end_punctuation(tmp_path):
+    store = Store(tmp_path / "state.sqlite3")
+    for question in ("what is an ORM?", "what is an ORM", "What is an ORM ?!"):
+        store.record_question("dm", question, "fallback", None, 0.0)
+    assert store.report(0, 4_000_000_000).unanswered == [("what is an orm", 3)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -20,8 +20,38 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
+def slack_error(exc: Exception) -> str:
+    """What to log when Slack refuses: its error code, or Bolt's message (which quotes Slack's
+    answer), never the request, which carries the token."""
+    response = getattr(exc, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    return str(code or exc)[:300]
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def well_formed(body: object) -> bool:
+    """The fields Bolt's middleware and listener matching read have the shapes Slack sends."""
+    if not isinstance(body, dict) or not isinstance(body.get("type", ""), str):
+        return False
+    if "event" in body:
+        event = body["event"]
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return False
+    if "actions" in body:
+        actions = body["actions"]
+        if not (
+            isinstance(actions, list)
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return False
+    return True
+
+
+def refuse_malformed(body: dict, next) -> BoltResponse | None:  # noqa: A002 - Bolt's argument name
+    return next() if well_formed(body) else BoltResponse(status=400, body="malformed request")
 
 
 def build_app(
@@ -50,6 +80,9 @@ def build_app(
         # Socket Mode messages are not signed; HTTP requests always are.
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("bot.slack.bolt"),
+        # Right after the signature check, before Bolt's authorization and listener matching, both of
+        # which index these fields without looking: a payload without them would end in a 500.
+        before_authorize=refuse_malformed,
     )
 
     @app.middleware

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from slack_bolt import BoltContext, Respond, Say
 
 from bot.routing import RouteResult
 
 log = logging.getLogger(__name__)
+
+
+def errors_logged_after_ack(listener: Callable[..., None]) -> Callable[..., None]:
+    """For listeners that ack() first: an error after the ack is logged, not raised. Bolt forgets an
+    ack whose listener then raises, so Slack would show the user a failure for a request that was in
+    fact acknowledged. (functools.wraps keeps the signature Bolt reads its arguments from.)"""
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: object) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - logged; the user already has the ack
+            log.error("%s failed after its ack: %s: %s", listener.__name__, type(exc).__name__, exc)
+
+    return guarded
 
 
 def first_delivery(context: BoltContext, kind: str, *ids: object) -> bool:

@@ -9,7 +9,7 @@ import sys
 
 from bot.assistant import Assistant
 from bot.settings import Settings
-from bot.slack.app import build_app, configure_logging
+from bot.slack.app import build_app, configure_logging, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,14 @@ def run(settings: Settings) -> int:
         argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.slack.gunicorn_conf"]
         os.execv(sys.executable, [*argv, "bot.slack.web:create_app()"])
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
-    app = build_app(settings, Assistant.from_settings(settings))
+    try:
+        app = build_app(settings, Assistant.from_settings(settings))
+    except (BoltError, SlackApiError, OSError) as exc:  # Bolt checks the bot token with auth.test
+        log.error("cannot start: Slack refused or could not be reached: %s", slack_error(exc))
+        return 1
     # The handler's SocketModeClient calls apps.connections.open through app.client, so SLACK_API_URL
     # applies to Socket Mode as well.
     handler = SocketModeHandler(app, settings.app_token)
@@ -42,6 +48,9 @@ def run(settings: Settings) -> int:
         handler.start()
     except (_Stop, KeyboardInterrupt):
         log.info("stopping: closing the Socket Mode connection")
+    except (SlackApiError, OSError) as exc:  # e.g. apps.connections.open refusing the app token
+        log.error("Slack refused the Socket Mode connection: %s (check SLACK_APP_TOKEN)", slack_error(exc))
+        return 1
     finally:
         handler.close()
     return 0

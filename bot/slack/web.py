@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 
 from gunicorn.errors import AppImportError
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.assistant import Assistant
 from bot.knowledge.errors import KnowledgeError
 from bot.settings import SettingsError, load_settings
-from bot.slack.app import build_app, configure_logging
+from bot.slack.app import build_app, configure_logging, slack_error
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000  # Slack payloads are a few KB; refuse anything absurd before reading it
 
 
@@ -39,7 +43,14 @@ class SlackWebApp:
                 length = MAX_BODY_BYTES + 1
             if length > MAX_BODY_BYTES:
                 return _respond(start_response, "413 Payload Too Large", {"error": "request too large"})
-            return self.slack(environ, start_response)
+            try:
+                return self.slack(environ, start_response)
+            except Exception as exc:  # noqa: BLE001
+                # Bolt parses a body, and its built-in middleware reads it, before anything checks its
+                # shape (even before the signature, for some bodies): what makes Bolt itself fail is
+                # malformed, and gets a 400 rather than a 500 and a traceback.
+                log.warning("refused a malformed request: %s", type(exc).__name__)
+                return _respond(start_response, "400 Bad Request", {"error": "malformed request"})
         return _respond(start_response, "404 Not Found", {"error": "not found"})
 
 
@@ -56,8 +67,11 @@ def create_app() -> SlackWebApp:
     try:
         settings.require_slack()
         assistant = Assistant.from_settings(settings)
+        app = build_app(settings, assistant)  # Bolt checks the bot token with auth.test here
     except (SettingsError, KnowledgeError) as exc:
         # AppImportError, not SystemExit: gunicorn then stops with "App failed to load" (exit 4) and
         # prints this message; a worker ending in SystemExit is just restarted, forever.
         raise AppImportError(f"cro-bot cannot start: {exc}") from None
-    return SlackWebApp(build_app(settings, assistant), assistant)
+    except (BoltError, SlackApiError, OSError) as exc:
+        raise AppImportError(f"cro-bot cannot start: Slack refused or unreachable: {slack_error(exc)}") from None
+    return SlackWebApp(app, assistant)

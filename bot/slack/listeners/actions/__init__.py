@@ -15,7 +15,7 @@ from bot.render import (
     SHARE_CHECKLIST,
     feedback_thanks,
 )
-from bot.slack.replies import first_delivery, post_answer, respond_checked
+from bot.slack.replies import errors_logged_after_ack, first_delivery, post_answer, respond_checked
 
 log = logging.getLogger(__name__)
 GONE = "That answer is no longer in my knowledge base. Ask me again and I'll find what fits now."
@@ -34,6 +34,7 @@ def first_click(body: dict, action: dict, context: BoltContext) -> bool:
     return first_delivery(context, "act", body.get("trigger_id"), action.get("action_ts"))
 
 
+@errors_logged_after_ack
 def answer_chosen_entry(ack: Ack, body: dict, action: dict, context: BoltContext, say: Say, respond: Respond) -> None:
     """A related or did-you-mean button: answer that entry in the same thread as the button."""
     ack()
@@ -49,6 +50,7 @@ def answer_chosen_entry(ack: Ack, body: dict, action: dict, context: BoltContext
     post_answer(context, say, result, surface="button", thread_ts=thread_ts)
 
 
+@errors_logged_after_ack
 def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
     """Store the vote, then swap the two buttons for a thank-you so one person votes once."""
     ack()
@@ -59,7 +61,8 @@ def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, re
         respond_checked(respond, "reply", text=GONE, response_type="ephemeral", replace_original=False)
         return
     helpful = action.get("action_id") == FEEDBACK_HELPFUL
-    context["store"].record_feedback(int(question) if question.isdigit() else None, entry_id, helpful)
+    question_id = int(question) if question.isascii() and question.isdigit() else None  # not "²"
+    context["store"].record_feedback(question_id, entry_id, helpful)
     message = body.get("message") or {}
     blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
     respond_checked(
@@ -71,6 +74,7 @@ def record_feedback(ack: Ack, body: dict, action: dict, context: BoltContext, re
     )
 
 
+@errors_logged_after_ack
 def share_checklist(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
     """Post the privately shown checklist for everyone in the channel, and say so privately."""
     ack()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.slack.replies import first_delivery, respond_checked
+from bot.slack.replies import errors_logged_after_ack, first_delivery, respond_checked
 
 
 def register(app: App) -> None:
     app.command("/cro-checklist")(send_checklist)
 
 
+@errors_logged_after_ack
 def send_checklist(ack: Ack, command: dict, respond: Respond, context: BoltContext) -> None:
     ack()  # first, well within Slack's 3 seconds; the checklist follows through response_url
     # One invocation has one trigger_id: a second delivery of it gets no second checklist.
