@@ -181,10 +181,11 @@ def render_checklist(result: ChecklistResult, kb: KnowledgeBase, shareable: bool
             share = _button("Share in channel", SHARE_CHECKLIST, result.checklist.id, style="primary")
             blocks.append({"type": "actions", "block_id": "share", "elements": [share]})
         return Reply(text, blocks)
-    if result.status == HELP:
-        head = "*Delegation checklists.* Use `/cro-checklist TOPIC`, for example `/cro-checklist monitoring`:"
-    else:
-        head = f"I have no checklist for “{escape(result.topic)}”. These are the topics I know:"
+    if result.status == HELP:  # no topic, or "help": how to use the bot, then the checklists
+        listing = f"*Delegation checklists* (`/cro-checklist TOPIC`):\n{checklist_list(kb)}"
+        help_text = render_help().text
+        return Reply(f"{help_text}\n{listing}", [_section(help_text), _section(listing)])
+    head = f"I have no checklist for “{escape(result.topic)}”. These are the topics I know:"
     text = f"{head}\n{checklist_list(kb)}"
     return Reply(text, [_section(text)])
 

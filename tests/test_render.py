@@ -123,3 +123,11 @@ def test_home_view_fits_slack_and_lists_checklists_and_the_note(kb):
     assert all(f"`{cid}`" in shown for cid in kb.checklists)
     assert NOT_ADVICE in shown
     assert all(entry.title in shown for entry in kb.entries.values())
+
+
+def test_checklist_help_explains_the_bot_and_lists_the_checklists(assistant, kb):
+    for topic in ("", "help"):
+        result, reply = assistant.checklist(topic)
+        assert result.status == "help"
+        assert NOT_ADVICE in reply.text and "Mention me" in reply.text  # how to ask, with examples
+        assert all(f"`{cid}`" in reply.text for cid in kb.checklists)
