@@ -9,11 +9,15 @@ the ack latency (the HTTP response Slack waits for; it must come within 3 s) at 
 per second (first request to last answer), and answers lost or duplicated: every mention must get
 exactly one chat.postMessage in its thread, every command exactly one post to its response_url.
 Target: no loss, no duplicate, p99 under 100 ms at 12 concurrent requests.
+
+The stand-in runs in a process of its own (this script with --standin): answering 250 posts a second
+inside the load generator would compete for the generator's GIL and inflate the latencies it times.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -24,8 +28,10 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +47,55 @@ QUESTIONS = [
     "what is a hybrid car",  # off-topic: the fallback path is load too
 ]
 TOPICS = ["monitoring", "safety", "toro", "zzzz"]
+
+
+def standin_main() -> None:
+    """Run the Web API stand-in, and beside it a stats server the load generator reads calls from."""
+    standin = SlackStandIn().start()
+
+    class Stats(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if self.path == "/clear":
+                standin.clear()
+                data = b"{}"
+            else:
+                posts = [(c.body.get("channel"), c.body.get("thread_ts")) for c in standin.calls("chat.postMessage")]
+                data = json.dumps({"posts": posts, "hooks": [c.path for c in standin.calls("/hooks/")]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    stats = ThreadingHTTPServer(("127.0.0.1", 0), Stats)
+    print(standin.base_url, f"http://127.0.0.1:{stats.server_port}", flush=True)
+    stats.serve_forever()
+
+
+class RemoteStandIn:
+    """The stand-in process, seen from the load generator."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--standin"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        self.base_url, self.stats_url = self.process.stdout.readline().split()
+        self.api_url = self.base_url + "/api/"
+
+    def hook_url(self, name: str) -> str:
+        return f"{self.base_url}/hooks/{name}"
+
+    def clear(self) -> None:
+        urlopen(self.stats_url + "/clear").read()
+
+    def calls(self) -> dict:
+        return json.loads(urlopen(self.stats_url + "/calls").read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def free_port() -> int:
@@ -81,7 +136,7 @@ def wait_healthy(sender: SlackSender, timeout: float = 30.0) -> None:
     raise SystemExit("the web: process did not become healthy")
 
 
-def burst(sender: SlackSender, standin: SlackStandIn, level: int, count: int, tag: str) -> dict:
+def burst(sender: SlackSender, standin: RemoteStandIn, level: int, count: int, tag: str) -> dict:
     jobs = []
     for i in range(count):
         if i % 2 == 0:
@@ -104,14 +159,15 @@ def burst(sender: SlackSender, standin: SlackStandIn, level: int, count: int, ta
     expected = len(mentions) + len(commands)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        answered = len(standin.calls("chat.postMessage")) + len(standin.calls("/hooks/"))
-        if answered >= expected:
+        calls = standin.calls()
+        if len(calls["posts"]) + len(calls["hooks"]) >= expected:
             break
         time.sleep(0.05)
     finished = time.perf_counter()
     time.sleep(0.5)  # anything arriving now would be a duplicate
-    posts = Counter((c.body.get("channel"), c.body.get("thread_ts")) for c in standin.calls("chat.postMessage"))
-    hooks = Counter(c.path for c in standin.calls("/hooks/"))
+    calls = standin.calls()
+    posts = Counter(tuple(p) for p in calls["posts"])
+    hooks = Counter(calls["hooks"])
     lost = sum(1 for m in mentions if posts[(m["channel"], m["ts"])] == 0)
     lost += sum(1 for _, url in commands if hooks[urlparse(url).path] == 0)
     duplicated = sum(n - 1 for n in posts.values() if n > 1) + sum(n - 1 for n in hooks.values() if n > 1)
@@ -133,9 +189,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     parser.add_argument("--levels", default="1,4,12,24", help="concurrency levels, comma-separated")
+    parser.add_argument("--standin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.standin:
+        return standin_main()
     levels = [int(x) for x in args.levels.split(",")]
-    with tempfile.TemporaryDirectory() as home, SlackStandIn() as standin:
+    standin = RemoteStandIn()
+    with tempfile.TemporaryDirectory() as home:
         port = free_port()
         web = start_web(standin.api_url, port, home)
         try:
@@ -157,6 +217,7 @@ def main() -> None:
                 web.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 web.kill()
+            standin.stop()
 
 
 if __name__ == "__main__":
