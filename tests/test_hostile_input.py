@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import json
 import re
-import socketserver
-import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from collections.abc import Iterator
 
 import pytest
 
 from bot.assistant import Assistant
 from bot.render import render_help
-from bot.settings import Settings
-from bot.slack.app import build_app
-from bot.slack.web import SlackWebApp
-from bot.store import Store
-from tests.support.slack_requests import SlackSender, app_mention, direct_message
+from tests.support.serving import Served, served_app
+from tests.support.slack_requests import app_mention, direct_message
 from tests.support.slack_standin import BOT_USER_ID, SlackStandIn
-
-SIGNING_SECRET = "hostile-input-signing-secret-5e1f"
 
 # -- the cases -------------------------------------------------------------------------------------
 
@@ -76,60 +66,11 @@ FALLBACK_START = "Sorry, I don't have a curated answer for that"
 CLARIFY_START = "I have more than one answer that could fit."
 
 
-# -- serving the real app (the same building blocks as tests/slack/conftest.py) --------------------
-
-
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@contextmanager
-def serving(wsgi_app: Callable) -> Iterator[str]:
-    """Serve `wsgi_app` on 127.0.0.1 from a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="slack-app", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@dataclass
-class Served:
-    sender: SlackSender
-    standin: SlackStandIn
-    assistant: Assistant
-
-
-@contextmanager
-def served_app(standin: SlackStandIn, settings: Settings, store: Store | None = None) -> Iterator[Served]:
-    """The real Bolt app behind its real WSGI entry point, talking to `standin`."""
-    assistant = Assistant.from_settings(settings)
-    web_app = SlackWebApp(build_app(settings, assistant, store=store), assistant)
-    with serving(web_app) as base_url:
-        yield Served(SlackSender(base_url, settings.signing_secret), standin, assistant)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator[Served]:
     """One app for the whole module: every test posts into its own channel, so none sees another's."""
-    with SlackStandIn() as standin:
-        settings = Settings(
-            bot_token="xoxb-test",
-            signing_secret=SIGNING_SECRET,
-            api_url=standin.api_url,
-            state_db=tmp_path_factory.mktemp("hostile") / "state.sqlite3",
-        )
-        with served_app(standin, settings) as served:
-            yield served
+    with SlackStandIn() as standin, served_app(standin, tmp_path_factory.mktemp("hostile") / "state.sqlite3") as served:
+        yield served
 
 
 # -- what a polite, safe reply looks like ----------------------------------------------------------

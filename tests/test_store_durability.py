@@ -28,11 +28,10 @@ from pathlib import Path
 import pytest
 
 import bot.store as store_module
-from bot.settings import Settings
 from bot.store import Store
+from tests.support.serving import served_app
 from tests.support.slack_requests import direct_message, find_button, posted_message
 from tests.support.slack_standin import SlackStandIn
-from tests.test_hostile_input import served_app
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -324,20 +323,16 @@ def test_a_store_that_cannot_write_degrades_without_raising(tmp_path, monkeypatc
 def test_people_still_get_answers_in_slack_when_the_store_cannot_write(tmp_path, monkeypatch, caplog, which):
     caplog.set_level(logging.WARNING, logger="bot.store")
     store = DEGRADED[which](tmp_path, monkeypatch)
-    with SlackStandIn() as standin:
-        settings = Settings(
-            bot_token="xoxb-test", signing_secret="durability-secret", api_url=standin.api_url, state_db=tmp_path / "x"
-        )
-        with served_app(standin, settings, store=store) as app:
-            dm = direct_message("what is an ARO?")
+    with SlackStandIn() as standin, served_app(standin, tmp_path / "x", store=store) as app:
+        dm = direct_message("what is an ARO?")
 
-            assert app.sender.event(dm).status == 200
-            assert app.sender.event(dm, retry_num=1).status == 200  # Slack retries: answered once still
+        assert app.sender.event(dm).status == 200
+        assert app.sender.event(dm, retry_num=1).status == 200  # Slack retries: answered once still
 
-            [post] = standin.wait_for("chat.postMessage", 1, timeout=10)
-            answer = app.assistant.kb.entries["aro-definition"].answer
-            assert post.body["text"].startswith(answer)
-            _, helpful = find_button(posted_message(post)["blocks"], "feedback_helpful")
-            assert helpful["value"] == ":aro-definition", "no record id to refer to, but the vote still names the entry"
-            standin.assert_count_stays("chat.postMessage", 1, within=0.3)
+        [post] = standin.wait_for("chat.postMessage", 1, timeout=10)
+        answer = app.assistant.kb.entries["aro-definition"].answer
+        assert post.body["text"].startswith(answer)
+        _, helpful = find_button(posted_message(post)["blocks"], "feedback_helpful")
+        assert helpful["value"] == ":aro-definition", "no record id to refer to, but the vote still names the entry"
+        standin.assert_count_stays("chat.postMessage", 1, within=0.3)
     assert unusable_warnings(caplog), "the failure is logged"

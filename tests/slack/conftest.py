@@ -7,22 +7,14 @@ that signs requests the way Slack does and the `SlackStandIn` that records what 
 from __future__ import annotations
 
 import os
-import socketserver
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.settings import Settings
-from bot.slack.app import build_app
-from bot.slack.web import SlackWebApp
-from tests.support.slack_requests import SlackSender, assert_nothing_more_posted
+from tests.support.serving import SIGNING_SECRET, Served, served_app
 from tests.support.slack_standin import SlackStandIn
 
-SIGNING_SECRET = "test-signing-secret-0d8c5e"
+__all__ = ["SIGNING_SECRET", "ServedApp"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,48 +31,11 @@ def standin() -> Iterator[SlackStandIn]:
         yield running
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@dataclass
-class ServedApp:
-    base_url: str
-    sender: SlackSender
-    standin: SlackStandIn
-    settings: Settings
-    assistant: Assistant
-
-    def posts(self) -> list:
-        return self.standin.calls("chat.postMessage")
-
-    def assert_nothing_more_posted(self, already: int = 0) -> None:
-        """What was sent before produced no chat.postMessage beyond the `already` seen (see support)."""
-        assert_nothing_more_posted(self.sender, self.standin, already)
+# The served app's view for tests: its URL, a signed sender, the stand-in, settings and knowledge.
+ServedApp = Served
 
 
 @pytest.fixture
 def served(standin: SlackStandIn, tmp_path) -> Iterator[ServedApp]:
-    settings = Settings(
-        bot_token="xoxb-test",
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        state_db=tmp_path / "state.sqlite3",
-    )
-    assistant = Assistant.from_settings(settings)
-    web_app = SlackWebApp(build_app(settings, assistant), assistant)
-    server = make_server("127.0.0.1", 0, web_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="slack-app", daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    try:
-        yield ServedApp(base_url, SlackSender(base_url, SIGNING_SECRET), standin, settings, assistant)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served_app(standin, tmp_path / "state.sqlite3") as app:
+        yield app

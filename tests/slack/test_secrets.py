@@ -25,6 +25,7 @@ from gunicorn.errors import AppImportError
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.web import create_app
+from tests.support.serving import serve_wsgi
 from tests.support.slack_requests import (
     JSON,
     Response,
@@ -39,7 +40,6 @@ from tests.support.slack_requests import (
     signed_headers,
 )
 from tests.support.slack_standin import Scripted, SlackStandIn
-from tests.test_hostile_input import serving
 
 BOT_TOKEN = "xoxb-SEKRIT-bot-token-4c1d7e0a"
 SIGNING_SECRET = "SEKRIT-signing-secret-93ab51f2"
@@ -82,7 +82,7 @@ def running(monkeypatch, tmp_path, caplog) -> Iterator[Running]:
         }.items():
             monkeypatch.setenv(name, value)
         web_app = create_app()
-        with serving(web_app) as base_url:
+        with serve_wsgi(web_app) as base_url:
             yield Running(SlackSender(base_url, SIGNING_SECRET), standin, [])
 
 

@@ -24,6 +24,7 @@ from bot.assistant import Assistant
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.web import SlackWebApp
+from bot.store import Store
 from tests.support.slack_requests import Response, SlackSender, assert_nothing_more_posted
 from tests.support.slack_standin import SlackStandIn
 
@@ -102,13 +103,19 @@ class Served:
 
 @contextmanager
 def served_app(
-    standin: SlackStandIn, state_db: Path, *, assistant: Assistant | None = None, **settings: Any
+    standin: SlackStandIn,
+    state_db: Path,
+    *,
+    assistant: Assistant | None = None,
+    store: Store | None = None,
+    **settings: Any,
 ) -> Iterator[Served]:
     """The real app (build_app + SlackWebApp, as create_app builds it) with `settings` overriding the
-    test defaults, talking to `standin`; `assistant` defaults to the project's knowledge base."""
+    test defaults, talking to `standin`; `assistant` defaults to the project's knowledge base and
+    `store` to one on `state_db`."""
     config = Settings(
         bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=standin.api_url, state_db=state_db
     )._replace(**settings)
     assistant = assistant or Assistant.from_settings(config)
-    with serve_wsgi(SlackWebApp(build_app(config, assistant), assistant)) as base_url:
+    with serve_wsgi(SlackWebApp(build_app(config, assistant, store=store), assistant)) as base_url:
         yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, assistant)
