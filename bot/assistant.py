@@ -40,7 +40,10 @@ class Assistant:
         cache_dir = default_cache_dir() if settings.knowledge_cache else None
         router = cached(folder, build, cache_dir)
         thresholds = Thresholds(
-            answer=settings.answer_score, clarify=settings.clarify_score, margin=settings.answer_margin
+            answer=settings.answer_score,
+            clarify=settings.clarify_score,
+            margin=settings.answer_margin,
+            related_margin=settings.related_margin,
         )
         return cls(router.kb, thresholds, settings.escalation_contact, router)
 

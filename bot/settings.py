@@ -41,6 +41,7 @@ class Settings(NamedTuple):
     answer_score: float = _THRESHOLDS["answer"]
     clarify_score: float = _THRESHOLDS["clarify"]
     answer_margin: float = _THRESHOLDS["margin"]
+    related_margin: float = _THRESHOLDS["related_margin"]
 
     def __repr__(self) -> str:
         shown = (f"{k}={'***' if k in _SECRETS and v else repr(v)}" for k, v in zip(self._fields, self, strict=True))
@@ -84,6 +85,7 @@ _VARIABLES = {
     "answer_score": "ROUTER_ANSWER_SCORE",
     "clarify_score": "ROUTER_CLARIFY_SCORE",
     "answer_margin": "ROUTER_ANSWER_MARGIN",
+    "related_margin": "ROUTER_RELATED_MARGIN",
 }
 
 

@@ -94,6 +94,18 @@ def test_close_calls_ask_which_one_with_up_to_three_suggestions():
     assert len(result.suggestions) <= 3
 
 
+def test_a_close_call_between_related_entries_is_answered_with_the_neighbour_one_click_away():
+    plan = _entry(
+        "monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents", "monitoring plan template"
+    )
+    report = _entry("monitoring-report", "what goes in a monitoring visit report", "monitoring report contents")
+    question = "what goes in the monitoring plan and report"  # plan leads report by less than the margin
+    unrelated = Router(_tiny_kb(plan, report)).route(question)
+    assert unrelated.status == CLARIFY
+    related = Router(_tiny_kb(plan._replace(related=("monitoring-report",)), report)).route(question)
+    assert related.status == ANSWERED and related.entry.id == "monitoring-plan"
+
+
 def test_clear_winner_is_answered_and_thresholds_are_settings():
     kb = _tiny_kb(
         _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),

@@ -34,6 +34,9 @@ class Thresholds(NamedTuple):
     answer: float = 55.0  # at or above, with the margin, the bot answers
     clarify: float = 40.0  # between this and `answer` (or within the margin) it asks "did you mean"
     margin: float = 5.0  # how far the best entry must lead the runner-up to be answered alone
+    # ...unless the runner-up is an entry the best one lists as related: the answer then carries it as a
+    # "related question" button, one click away, so a closer call is answered rather than asked back.
+    related_margin: float = 2.0
     coverage: float = 0.5  # share of the question's weight the knowledge base must recognise
     max_suggestions: int = 3
 
@@ -151,6 +154,10 @@ class Router:
         known = sum(wt for w, wt in zip(words, weights, strict=True) if w in self.idf)
         return known / sum(weights) if weights else 0.0
 
+    def _related(self, a: str, b: str) -> bool:
+        entries = self.kb.entries
+        return bool(b) and (b in entries[a].related or a in entries[b].related)
+
     def route(self, question: str) -> RouteResult:
         words = self.vocabulary.content_words(question)
         if not words:
@@ -164,8 +171,9 @@ class Router:
         if not ranked:
             return RouteResult(question, FALLBACK, words=tuple(words))
         top_score, top_id = ranked[0]
-        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if top_score >= t.answer and top_score - runner_up >= t.margin:
+        runner_up, runner_up_id = ranked[1] if len(ranked) > 1 else (0.0, "")
+        margin = t.related_margin if self._related(top_id, runner_up_id) else t.margin
+        if top_score >= t.answer and top_score - runner_up >= margin:
             entry = self.kb.entries[top_id]
             return RouteResult(question, ANSWERED, entry, round(top_score, 1), words=tuple(words))
         floor = max(t.clarify, top_score - 2 * t.margin)
