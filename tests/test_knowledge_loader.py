@@ -122,6 +122,26 @@ def test_valid_folder_loads(tmp_path):
         ("    title: Who the sponsor is\n", "    titel: Who the sponsor is\n", ["field 'titel'", "unknown field"]),
         ('{id: ich-e6-r2, section: "1.53"}', "{id: ich-e6-r2}", ["field 'sources[0]'", "section"]),
         ("  - id: sponsor-definition\n", "  - id: Sponsor Definition\n", ["field 'id'", "lower-case"]),
+        (
+            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2026-13-01\n",
+            ["field 'reviewed'", "YYYY-MM-DD"],
+        ),
+        (
+            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2999-01-01\n",
+            ["field 'reviewed'", "future"],
+        ),
+        (
+            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    regions: [us, mars]\n",
+            ["field 'regions[1]'", "unknown region 'mars'"],
+        ),
+        (
+            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    topic: Sponsor Roles\n",
+            ["field 'topic'", "lower-case"],
+        ),
     ],
 )
 def test_broken_entry_names_file_entry_and_field(tmp_path, old, new, expected):
@@ -129,6 +149,13 @@ def test_broken_entry_names_file_entry_and_field(tmp_path, old, new, expected):
     found = problems(make_kb(tmp_path / "kb", answers=ANSWERS.replace(old, new)))
     assert any(all(part in p for part in expected) for p in found), found
     assert all(p.startswith("knowledge/answers/core.yaml:") or "kb/answers/core.yaml" in p for p in found), found
+
+
+def test_traceability_fields_load(tmp_path):
+    extra = "    title: Who the sponsor is\n    reviewed: 2026-11-30\n    topic: sponsor\n    regions: [ich, eu]\n"
+    kb = load_knowledge(make_kb(tmp_path / "kb", answers=ANSWERS.replace("    title: Who the sponsor is\n", extra)))
+    entry = kb.entries["sponsor-definition"]
+    assert (entry.reviewed, entry.topic, entry.regions) == ("2026-11-30", "sponsor", ("ich", "eu"))
 
 
 def test_problem_carries_the_yaml_line(tmp_path):

@@ -26,7 +26,8 @@ ANSWER_MAX = 2900  # a section block holds 3000 characters; leave room for nothi
 QUESTION_MAX = 300
 MIN_QUESTIONS = 3
 
-ENTRY_FIELDS = {"id", "title", "questions", "answer", "sources", "related"}
+ENTRY_FIELDS = {"id", "title", "questions", "answer", "sources", "related", "reviewed", "topic", "regions"}
+REGIONS = ("ich", "us", "eu", "uk")
 CHECKLIST_FIELDS = {"id", "title", "aliases", "intro", "items", "closing"}
 SOURCE_FIELDS = {"id", "label", "title", "publisher", "date", "url"}
 
@@ -211,6 +212,22 @@ def _check_questions(reader: _FileReader, raw: LineDict, eid: str, label: str, s
     return questions
 
 
+def _review_date(reader: _FileReader, raw: LineDict, label: str) -> str:
+    """The entry's `reviewed:` day, YYYY-MM-DD and not in the future."""
+    value = raw.get("reviewed")
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        reader.problem(f"'{text}' is not a day in the form YYYY-MM-DD", raw, label, "reviewed")
+        return ""
+    if day > dt.date.today():
+        reader.problem(f"{text} is in the future", raw, label, "reviewed")
+    return day.isoformat()
+
+
 def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem]) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     seen_questions: dict[str, str] = {}
@@ -225,6 +242,15 @@ def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem
         questions = _check_questions(reader, raw, eid, label, seen_questions)
         related = reader.text_list(raw, "related", label, required=False)
         pending_related.append((reader, raw, eid, related))
+        topic = reader.text(raw, "topic", label, required=False)
+        if topic and not ID_PATTERN.match(topic):
+            reader.problem("use lower-case letters, digits and single hyphens", raw, label, "topic")
+        regions = reader.text_list(raw, "regions", label, required=False)
+        for j, region in enumerate(regions):
+            if region not in REGIONS:
+                reader.problem(
+                    f"unknown region '{region}' (allowed: {', '.join(REGIONS)})", raw, label, f"regions[{j}]"
+                )
         entry = Entry(
             id=eid,
             title=reader.text(raw, "title", label, max_len=TITLE_MAX),
@@ -233,6 +259,9 @@ def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem
             sources=tuple(reader.citations(raw, "sources", label, sources)),
             related=tuple(related),
             file=reader.name,
+            reviewed=_review_date(reader, raw, label),
+            topic=topic,
+            regions=tuple(regions),
         )
         if eid and eid not in entries:
             entries[eid] = entry

@@ -32,6 +32,9 @@ class Entry(NamedTuple):
     sources: tuple[Citation, ...]
     related: tuple[str, ...] = ()
     file: str = ""
+    reviewed: str = ""  # YYYY-MM-DD: when a curator last checked the answer against its sources
+    topic: str = ""  # a short id shared by entries on one subject (toro, safety, ...): follow-ups stay on it
+    regions: tuple[str, ...] = ()  # where a regulatory answer applies: ich, us, eu, uk
 
 
 class ChecklistItem(NamedTuple):
