@@ -1,6 +1,7 @@
-"""`cro-bot`: ask, checklist, entries, check, eval offline; run connects to Slack.
+"""cro-bot: ask, checklist, entries, check, eval and report work offline; run connects to Slack.
 
-The offline commands never import slack_bolt, so they start fast and work without a Slack app.
+The offline commands never import slack_bolt, so they start fast and work without a Slack app. Each
+command is a thin adapter over the use cases (bot/use_cases.py), the same ones Slack calls.
 """
 
 from __future__ import annotations
@@ -9,36 +10,37 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
+from bot.domain import Status, Surface
 from bot.knowledge.errors import KnowledgeError
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
-def _assistant():
-    from bot.assistant import Assistant
-
-    return Assistant.from_settings(load_settings())
+class UsageError(Exception):
+    """A command was given something it cannot use; the message says what, in one line (exit 2)."""
 
 
-def ask_json(assistant, question: str) -> dict:
-    result, reply = assistant.ask(question)
-    entry = result.entry
+def _use_cases(settings: Settings | None = None):
+    from bot.state.memory import MemoryState
+    from bot.use_cases import UseCases
+
+    # Offline, nothing is recorded: the journal is Slack's (cro-bot report reads it).
+    return UseCases.from_settings(settings or load_settings(), journal=MemoryState())
+
+
+def answer_json(answer) -> dict:
+    """The `ask --json` contract: question, status, entry, score, text, sources, suggestions."""
     return {
-        "question": question,
-        "status": result.status,
-        "entry": entry.id if entry else None,
-        "score": result.score,
-        "text": reply.text,
+        "question": answer.question,
+        "status": str(answer.status),
+        "entry": answer.entry.id if answer.entry else None,
+        "score": answer.score,
+        "text": answer.reply.text,
         "sources": [
-            {
-                "id": c.source_id,
-                "section": c.section,
-                "title": assistant.kb.sources[c.source_id].title,
-                "url": assistant.kb.sources[c.source_id].url,
-            }
-            for c in (entry.sources if entry else ())
+            {"id": c.source_id, "section": c.section, "title": s.title, "url": s.url} for c, s in answer.sources
         ],
-        "suggestions": [{"id": s.entry_id, "title": s.title, "score": s.score} for s in result.suggestions],
+        "suggestions": [{"id": s.entry_id, "title": s.title, "score": s.score} for s in answer.suggestions],
     }
 
 
@@ -49,48 +51,56 @@ def _print_json(obj: dict) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.render import mrkdwn_to_plain
 
-    assistant = _assistant()
-    if args.question is None:
-        # One JSON object per input line, in order, flushed as it goes: other tools drive this.
+    if not args.question and sys.stdin.isatty():
+        raise UsageError(
+            'give a question (cro-bot ask "What is a CRO?"), or pipe questions in, one per line '
+            "(cro-bot ask --json < questions.txt)"
+        )
+    use_cases = _use_cases()
+    if not args.question:
+        # One answer per input line, in order, flushed as it goes: other tools drive this.
         for line in sys.stdin:
-            _print_json(ask_json(assistant, line.rstrip("\r\n")))
+            answer = use_cases.answer_question(line.rstrip("\r\n"), Surface.CLI)
+            if args.json:
+                _print_json(answer_json(answer))
+            else:
+                print(mrkdwn_to_plain(answer.reply.text), end="\n\n")
             sys.stdout.flush()
         return 0
-    question = " ".join(args.question)
+    answer = use_cases.answer_question(" ".join(args.question), Surface.CLI)
     if args.json:
-        _print_json(ask_json(assistant, question))
+        _print_json(answer_json(answer))
     else:
-        _, reply = assistant.ask(question)
-        print(mrkdwn_to_plain(reply.text))
+        print(mrkdwn_to_plain(answer.reply.text))
     return 0
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
     from bot.render import mrkdwn_to_plain
 
-    assistant = _assistant()
+    use_cases = _use_cases()
     topic = " ".join(args.topic)
-    result, reply = assistant.checklist(topic)
-    if not args.json:
-        print(mrkdwn_to_plain(reply.text))
-        return 0
-    checklist = result.checklist
-    _print_json(
-        {
-            "topic": topic,
-            "status": result.status,
-            "checklist": checklist.id if checklist else None,
-            "title": checklist.title if checklist else None,
-            "items": [item.text for item in checklist.items] if checklist else [],
-            "text": reply.text,
-            "available": [{"id": c.id, "title": c.title} for c in assistant.kb.checklists.values()],
-        }
-    )
-    return 0
+    shown = use_cases.show_checklist(topic, surface=Surface.CLI, shareable=False)
+    if args.json:
+        checklist = shown.checklist
+        _print_json(
+            {
+                "topic": topic,
+                "status": str(shown.status),
+                "checklist": checklist.id if checklist else None,
+                "title": checklist.title if checklist else None,
+                "items": [item.text for item in checklist.items] if checklist else [],
+                "text": shown.reply.text,
+                "available": [{"id": c.id, "title": c.title} for c in use_cases.kb.checklists.values()],
+            }
+        )
+    else:
+        print(mrkdwn_to_plain(shown.reply.text))
+    return 1 if shown.status == Status.FALLBACK else 0
 
 
 def cmd_entries(args: argparse.Namespace) -> int:
-    kb = _assistant().kb
+    kb = _use_cases().kb
     entries = [
         {
             "id": e.id,
@@ -116,95 +126,148 @@ def cmd_check(args: argparse.Namespace) -> int:
     kb = load_knowledge(settings.knowledge_dir)
     print(
         f"knowledge OK: {len(kb.entries)} entries, {len(kb.checklists)} checklists, "
-        f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups in {settings.knowledge_dir}"
+        f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups in {settings.knowledge_dir} "
+        f"(revision {kb.revision})"
     )
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import run_eval
+    from bot.evaluation import EvalFileError, run_eval
 
-    return run_eval(_assistant(), args.file, show_misses=args.misses)
+    try:
+        return run_eval(_use_cases(), args.file, show_misses=args.misses)
+    except EvalFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _journal(settings: Settings):
+    """The Slack processes' journal, for report and purge; UsageError if there is none to read."""
+    import sqlite3
+
+    from bot.state.sqlite import SqliteState
+
+    if not settings.state_db.is_file():
+        raise UsageError(f"no records yet: {settings.state_db} does not exist (set STATE_DB)")
+    with open(settings.state_db, "rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise UsageError(f"STATE_DB {settings.state_db} is not an SQLite file")
+    try:
+        return SqliteState(settings.state_db)
+    except sqlite3.Error as exc:
+        raise UsageError(f"STATE_DB {settings.state_db} cannot be read: {exc}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bot.reporting import run_report
-    from bot.store import Store
 
-    settings = load_settings()
-    if not settings.state_db.is_file():
-        print(f"cro-bot: no records yet: {settings.state_db} does not exist (set STATE_DB)", file=sys.stderr)
-        return 1
+    if args.days is not None and args.days < 1:
+        raise UsageError("--days must be 1 or more")
+    journal = _journal(load_settings())
     try:
         return run_report(
-            Store(settings.state_db),
-            days=args.days,
-            since=args.since,
-            until=args.until,
-            as_csv=args.csv,
-            now=time.time(),
+            journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=time.time()
         )
     except ValueError as exc:
-        print(f"cro-bot: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    journal = _journal(settings)
+    if args.user:
+        removed = journal.purge(user=args.user)
+        print(f"deleted {removed} records of {args.user} from {journal.where}")
+        return 0
+    import time
+
+    days = settings.state_retention_days if args.older_than is None else args.older_than
+    removed = journal.purge(before=time.time() - days * 86400)
+    print(f"deleted {removed} records older than {days} days from {journal.where}")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.slack.run import run
+    from bot.slack.startup import run_http, run_socket_mode
 
-    return run(load_settings())
+    settings = load_settings()
+    if args.http:
+        settings.require_http()
+        return run_http(settings)
+    try:
+        settings.require_socket_mode()
+    except SettingsError as exc:
+        raise SettingsError(
+            f"cro-bot run uses Socket Mode: {exc} For HTTP mode (a public Request URL), run "
+            "`cro-bot run --http`, which needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."
+        ) from None
+    return run_socket_mode(settings)
+
+
+def _version() -> str:
+    try:
+        return version("cro-bot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cro-bot", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"cro-bot {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ask", help="answer a question offline (no QUESTION: JSON lines from stdin)")
-    p.add_argument("question", nargs="*", help="the question; omit to read one per line from stdin")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the reply text")
+    p = sub.add_parser("ask", help="answer a question offline (no QUESTION: one per line from stdin)")
+    p.add_argument("question", nargs="*", help="the question; omit it to read one per line from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question instead of the reply")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("checklist", help="print a delegation checklist (no TOPIC: the list)")
-    p.add_argument("topic", nargs="*")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("topic", nargs="*", help="what the checklist is about, e.g. monitoring, safety, toro")
+    p.add_argument("--json", action="store_true", help="print the checklist as one JSON object")
     p.set_defaults(func=cmd_checklist)
 
     p = sub.add_parser("entries", help="list the knowledge base entries")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="every entry with its phrasings, answer and sources")
     p.set_defaults(func=cmd_entries)
 
     p = sub.add_parser("check", help="validate the knowledge folder; exit 1 on any problem")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("eval", help="score the router on an evaluation set (dev.yaml format)")
-    p.add_argument("file")
+    p = sub.add_parser("eval", help="score the router on a question set (tests/eval/*.yaml format)")
+    p.add_argument("file", help="a YAML file with a top-level questions: list (q, expect, tag)")
     p.add_argument("--misses", type=int, default=40, help="how many misses to list (default 40)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("report", help="what people asked, what was missed, feedback votes (from STATE_DB)")
-    p.add_argument("--days", type=int, default=7, help="the period: this many days up to now (default 7)")
+    p.add_argument("--days", type=int, help="the period: this many days up to now (default 7)")
     p.add_argument("--since", help="first day of the period, YYYY-MM-DD (UTC)")
     p.add_argument("--until", help="last day of the period, YYYY-MM-DD (UTC)")
     p.add_argument("--csv", action="store_true", help="one row per question, for a spreadsheet")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("run", help="connect to Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP")
+    p = sub.add_parser("purge", help="delete stored questions and votes: expired ones, or one person's")
+    p.add_argument("--user", help="delete every record of this Slack user id (U...), e.g. on their request")
+    p.add_argument("--older-than", type=int, metavar="DAYS", help="instead of STATE_RETENTION_DAYS (default 180)")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("run", help="connect to Slack: Socket Mode (default), or --http for a Request URL")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN); the default")
+    mode.add_argument("--http", action="store_true", help="serve HTTP with gunicorn (needs SLACK_SIGNING_SECRET)")
     p.set_defaults(func=cmd_run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "ask" and not args.question:
-        args.question = None
     try:
         return args.func(args)
     except KnowledgeError as exc:
         print(f"cro-bot: {exc}", file=sys.stderr)
         return 1
-    except SettingsError as exc:
+    except (SettingsError, UsageError) as exc:
         print(f"cro-bot: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

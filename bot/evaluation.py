@@ -2,6 +2,8 @@
 
 In-scope items (`expect: [regex, ...]`, optionally `entry: id`) count as right when the bot answers,
 the answer text matches every regex (case-insensitive) and, if given, the entry is the expected one.
+Items marked `answerable: false` count as right when the bot does not answer, or answers with the
+caveat the regexes describe.
 Out-of-scope items (`expect: reject`) count as right when the bot does not answer.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.routing import ANSWERED
+from bot.domain import Status, Surface
 
 
 @dataclass(frozen=True)
@@ -30,32 +32,50 @@ class Outcome:
     wrong_route: bool  # in scope, the best candidate is the wrong entry
 
 
+class EvalFileError(Exception):
+    """The question set cannot be read; the message names the file and why."""
+
+
 def load_items(path: str | Path) -> list[dict]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EvalFileError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path} is not a YAML question set: {type(exc).__name__}") from None
     items = data.get("questions") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ValueError(f"{path}: expected a top-level 'questions:' list")
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "q" in i and "expect" in i for i in items):
+        raise EvalFileError(f"{path}: expected a top-level 'questions:' list of {{q, expect, tag}} items")
     return items
 
 
-def evaluate(assistant, items: list[dict]) -> list[Outcome]:
+def evaluate(use_cases, items: list[dict]) -> list[Outcome]:
     outcomes = []
     for item in items:
         question, expect = str(item["q"]), item["expect"]
-        result, reply = assistant.ask(question)
+        result = use_cases.answer_question(question, Surface.CLI)
+        reply = result.reply
         best = result.entry.id if result.entry else (result.suggestions[0].entry_id if result.suggestions else None)
         tag = item.get("tag", "plain")
         if expect == "reject":
-            right = result.status != ANSWERED
+            right = result.status != Status.ANSWERED
             outcomes.append(Outcome(question, tag, False, right, result.status, best, "reject", result.score, False))
             continue
         wanted = item.get("entry")
         facts = all(re.search(p, reply.text, re.I) for p in expect)
-        right = result.status == ANSWERED and facts and (wanted is None or result.entry.id == wanted)
+        if item.get("answerable") is False:
+            # The sources cannot answer it: right is saying so (clarify or fallback), or an answer that
+            # states the expected caveat; anything else was invented.
+            right = result.status != Status.ANSWERED or facts
+            outcomes.append(
+                Outcome(question, tag, True, right, result.status, best, "(cannot answer)", result.score, not right)
+            )
+            continue
+        right = result.status == Status.ANSWERED and facts and (wanted is None or result.entry.id == wanted)
         if wanted:
             wrong_route = best is not None and best != wanted
         else:
-            wrong_route = result.status == ANSWERED and not facts
+            wrong_route = result.status == Status.ANSWERED and not facts
         label = wanted or " & ".join(expect)
         outcomes.append(Outcome(question, tag, True, right, result.status, best, label, result.score, wrong_route))
     return outcomes
@@ -103,13 +123,13 @@ def report(outcomes: list[Outcome], show_misses: int = 40) -> tuple[list[str], f
     lines.append(
         f"in-scope answered right {sum(o.right for o in inside)}/{len(inside)} ({p_in:.1%})"
         f" · not answered: clarify {statuses['clarify']}, fallback {statuses['fallback']}"
-        f" · answered wrong {statuses[ANSWERED]}"
+        f" · answered wrong {statuses[Status.ANSWERED]}"
         f" · off-topic rejected {sum(o.right for o in outside)}/{len(outside)} ({p_out:.1%})"
     )
     return lines, p_in, p_out
 
 
-def run_eval(assistant, path: str, show_misses: int = 40) -> int:
-    lines, _, _ = report(evaluate(assistant, load_items(path)), show_misses)
+def run_eval(use_cases, path: str, show_misses: int = 40) -> int:
+    lines, _, _ = report(evaluate(use_cases, load_items(path)), show_misses)
     print("\n".join(lines))
     return 0

@@ -1,39 +1,34 @@
-"""Results -> what the bot posts: Slack mrkdwn `text` (which always carries the answer itself, for
-notifications and clients without Block Kit) and Block Kit `blocks`. No Slack imports: the CLI
-prints the same text the bot would post."""
+"""Results -> what the bot shows: Slack mrkdwn `text` (which always carries the answer itself, for
+notifications and clients without Block Kit) and Block Kit `blocks`. No Slack imports: the CLI prints
+the same text the bot would post. Every word that is not a curated answer comes from
+knowledge/messages.yaml (`kb.messages`).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
-from bot.knowledge.model import Checklist, Citation, KnowledgeBase
+from bot.buttons import (
+    FEEDBACK_BLOCK,
+    FEEDBACK_HELPFUL,
+    FEEDBACK_NOT_HELPFUL,
+    SHARE_CHECKLIST,
+    FeedbackRef,
+    ask_entry_action,
+    feedback_value,
+)
+from bot.domain import Status, Surface
+from bot.knowledge.messages import Messages
+from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase
 from bot.routing.checklists import ChecklistResult
-from bot.routing.router import ANSWERED, CLARIFY, HELP, RouteResult
+from bot.routing.router import RouteResult
 from bot.routing.text import visible
 
-NOT_ADVICE = "Informational only, drawn from public guidance and articles; not legal or regulatory advice."
-EXAMPLES = (
-    "What is the difference between an ARO and a CRO?",
-    "Who is responsible for data integrity when a CRO runs the trial?",
-    "What must a sponsor put in writing when it transfers duties?",
-    "What is source data verification?",
-)
-TOPICS = (
-    "what CROs, AROs, CDMOs and FSPs are and how they differ",
-    "sponsor responsibility when trial duties are delegated (ICH E6, 21 CFR 312, EU CTR)",
-    "hybrid ARO + CRO models, CRO services across the trial lifecycle, and working with CROs as a site",
-)
 _SECTION_LIMIT = 3000
 _ECHO_LIMIT = 80
 _BUTTON_TEXT_LIMIT = 75
-
-# Interactive elements (handled in bot/slack/listeners/actions). Values carry ids, never user text.
-ASK_ENTRY = "ask_entry"  # related / did-you-mean buttons, value = entry id; action_id "ask_entry:N"
-FEEDBACK_HELPFUL = "feedback_helpful"  # value = "<question record id>:<entry id>"
-FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
-FEEDBACK_BLOCK = "feedback"
-SHARE_CHECKLIST = "share_checklist"  # value = checklist id
+_BUTTONS_PER_ROW = 3
 
 
 class Reply(NamedTuple):
@@ -48,6 +43,12 @@ def escape(text: str, limit: int = _ECHO_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _messages(kb: KnowledgeBase) -> Messages:
+    if kb.messages is None:
+        raise ValueError("the knowledge base has no messages.yaml")
+    return kb.messages
 
 
 def _section(text: str) -> dict:
@@ -69,12 +70,12 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def entry_buttons(entry_ids: list[str], kb: KnowledgeBase, block_id: str) -> dict:
     """One "ask this" button per entry (up to three); clicking one answers it in the same thread."""
-    buttons = [_button(kb.entries[e].title, f"{ASK_ENTRY}:{i}", e) for i, e in enumerate(entry_ids[:3])]
+    buttons = [_button(kb.entries[e].title, ask_entry_action(i), e) for i, e in enumerate(entry_ids[:_BUTTONS_PER_ROW])]
     return {"type": "actions", "block_id": block_id, "elements": buttons}
 
 
 def feedback_block(entry_id: str, question_id: int | None) -> dict:
-    value = f"{question_id or ''}:{entry_id}"
+    value = feedback_value(FeedbackRef(question_id, entry_id))
     return {
         "type": "actions",
         "block_id": FEEDBACK_BLOCK,
@@ -85,9 +86,9 @@ def feedback_block(entry_id: str, question_id: int | None) -> dict:
     }
 
 
-def feedback_thanks(helpful: bool) -> dict:
-    verdict = "helpful" if helpful else "not helpful"
-    return _context(f"Thanks for the feedback: you marked this answer {verdict}. Curators review every vote.")
+def feedback_thanks(kb: KnowledgeBase, helpful: bool) -> Reply:
+    text = _messages(kb).text("feedback_thanks", verdict="helpful" if helpful else "not helpful")
+    return Reply(text, [_context(text)])
 
 
 def citation_text(citation: Citation, kb: KnowledgeBase, link: bool = False) -> str:
@@ -100,56 +101,102 @@ def sources_line(citations: tuple[Citation, ...], kb: KnowledgeBase, link: bool 
     return "Sources: " + " · ".join(citation_text(c, kb, link) for c in citations)
 
 
-def render_route(
-    result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "", question_id: int | None = None
+def contact_for(kb: KnowledgeBase, escalation_contact: str) -> str:
+    """Whom "ask ..." names: the configured contact, or the wording's default."""
+    return escalation_contact or _messages(kb).text("escalation_default")
+
+
+def answer_text(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -> str:
+    """The curated answer, with {escalation_contact} filled in."""
+    if "{" not in entry.answer:
+        return entry.answer
+    return entry.answer.format(escalation_contact=contact_for(kb, escalation_contact))
+
+
+def render_answer(
+    entry: Entry,
+    kb: KnowledgeBase,
+    *,
+    question_id: int | None = None,
+    surface: Surface = Surface.MENTION,
+    escalation_contact: str = "",
 ) -> Reply:
-    """The reply for a routing result. `text` is the same whatever `question_id` (the stored record
-    the feedback buttons refer to) is, so the CLI prints exactly what Slack shows as text."""
-    if result.status == ANSWERED and result.entry:
-        entry = result.entry
-        text = f"{entry.answer}\n\n_{sources_line(entry.sources, kb)}_"
-        blocks = [_section(entry.answer), _context(sources_line(entry.sources, kb, link=True))]
-        related = [e for e in entry.related if e in kb.entries]
-        if related:
-            blocks.append(_context("*Related questions*"))
-            blocks.append(entry_buttons(related, kb, "related"))
-        blocks.append(feedback_block(entry.id, question_id))
-        return Reply(text, blocks)
-    if result.status == CLARIFY:
-        options = "\n".join(f"• {s.title}" for s in result.suggestions)
-        text = f"I have more than one answer that could fit. Did you mean:\n{options}\nAsk again with the one you mean."
-        head = "I have more than one answer that could fit. *Did you mean:*"
-        return Reply(text, [_section(head), entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")])
-    if result.status == HELP:
-        return render_help()
-    return render_fallback(result, escalation_contact, kb)
+    """An entry's answer with its sources, related-question buttons and feedback buttons. The text
+    is the same whatever `question_id` (the stored record the feedback buttons refer to) is."""
+    answer = answer_text(entry, kb, escalation_contact)
+    text = f"{answer}\n\n_{sources_line(entry.sources, kb, link=surface == Surface.CLI)}_"
+    blocks = [_section(answer), _context(sources_line(entry.sources, kb, link=True))]
+    related = [e for e in entry.related if e in kb.entries]
+    if related:
+        blocks.append(_context("*Related questions*"))
+        blocks.append(entry_buttons(related, kb, "related"))
+    blocks.append(feedback_block(entry.id, question_id))
+    return Reply(text, blocks)
 
 
-def render_fallback(result: RouteResult, escalation_contact: str = "", kb: KnowledgeBase | None = None) -> Reply:
-    lines = ["Sorry, I don't have a curated answer for that, and I'd rather not guess."]
+def render_route(
+    result: RouteResult,
+    kb: KnowledgeBase,
+    *,
+    question_id: int | None = None,
+    surface: Surface = Surface.MENTION,
+    escalation_contact: str = "",
+) -> Reply:
+    """The reply for a routing result."""
+    if result.status == Status.ANSWERED and result.entry:
+        return render_answer(
+            result.entry, kb, question_id=question_id, surface=surface, escalation_contact=escalation_contact
+        )
+    if result.status == Status.CLARIFY:
+        return render_clarify(result, kb)
+    if result.status == Status.HELP:
+        return render_help(kb, surface)
+    return render_fallback(result, kb, surface, escalation_contact)
+
+
+def render_clarify(result: RouteResult, kb: KnowledgeBase) -> Reply:
+    words = _messages(kb)
+    options = "\n".join(f"• {s.title}" for s in result.suggestions)
+    head = words.text("clarify")
+    text = f"{head.replace('*', '')}\n{options}\n{words.text('clarify_ask_again')}"
+    return Reply(text, [_section(head), entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")])
+
+
+def render_fallback(
+    result: RouteResult, kb: KnowledgeBase, surface: Surface = Surface.MENTION, escalation_contact: str = ""
+) -> Reply:
+    words = _messages(kb)
+    lines = [words.text("fallback")]
     if result.suggestions:
-        lines.append("The closest topic I know: " + ", ".join(f"*{s.title}*" for s in result.suggestions) + ".")
-    lines.append("I can answer questions about " + "; ".join(TOPICS) + ".")
-    lines.append("For a delegation checklist, try `/cro-checklist` (for example `/cro-checklist monitoring`).")
-    if escalation_contact:
-        lines.append(f"For anything else, ask {escalation_contact}.")
+        titles = ", ".join(f"*{s.title.rstrip('?.')}*" for s in result.suggestions)
+        lines.append(words.text("fallback_closest", titles=titles))
+    lines.append(words.text("fallback_topics", topics="; ".join(words.topics)))
+    lines.append(words.for_surface("fallback_checklist", surface))
+    lines.append(words.text("escalation", contact=contact_for(kb, escalation_contact)))
     text = "\n".join(lines)
     blocks = [_section(text)]
-    if result.suggestions and kb is not None:
+    if result.suggestions:
         blocks.append(entry_buttons([s.entry_id for s in result.suggestions], kb, "closest"))
     return Reply(text, blocks)
 
 
-def render_help() -> Reply:
-    examples = "\n".join(f"• {q}" for q in EXAMPLES)
-    text = (
-        "*Hi! I answer questions about CROs, AROs and Good Clinical Practice.*\n"
-        "Mention me in a channel (I reply in the thread) or send me a direct message, for example:\n"
-        f"{examples}\n"
-        "`/cro-checklist [topic]` gives a delegation checklist: what a sponsor puts in writing, oversees "
-        "and keeps when it hands duties to a CRO. `/cro-checklist` alone lists the topics.\n"
-        f"_{NOT_ADVICE}_"
+def render_notice(kb: KnowledgeBase, key: str) -> Reply:
+    """A one-line message from messages.yaml ("gone", "error", "english_only")."""
+    text = _messages(kb).text(key)
+    return Reply(text, [_section(text)])
+
+
+def help_text(kb: KnowledgeBase, surface: Surface = Surface.MENTION) -> str:
+    words = _messages(kb)
+    examples = "\n".join(f"• {q}" for q in words.examples)
+    return (
+        f"{words.text('help_intro')}\n{words.for_surface('help_how', surface)}\n{examples}\n"
+        f"{words.for_surface('help_checklists', surface)}\n_{words.text('not_advice')}_"
     )
+
+
+def render_help(kb: KnowledgeBase, surface: Surface = Surface.MENTION) -> Reply:
+    text = help_text(kb, surface)
     return Reply(text, [_section(text)])
 
 
@@ -171,45 +218,46 @@ def render_checklist_body(checklist: Checklist, kb: KnowledgeBase) -> str:
     return "\n".join(lines)
 
 
-def render_checklist(result: ChecklistResult, kb: KnowledgeBase, shareable: bool = True) -> Reply:
+def render_checklist(
+    result: ChecklistResult, kb: KnowledgeBase, *, shareable: bool = True, surface: Surface = Surface.CHECKLIST
+) -> Reply:
     """A checklist (privately first, so `shareable` adds a "Share in channel" button), or the list."""
-    if result.status == ANSWERED and result.checklist:
+    words = _messages(kb)
+    not_advice = words.text("not_advice")
+    if result.status == Status.ANSWERED and result.checklist:
         body = render_checklist_body(result.checklist, kb)
-        text = f"{body}\n_{NOT_ADVICE}_"
-        blocks = [*_chunked_sections(body), _context(NOT_ADVICE)]
+        text = f"{body}\n_{not_advice}_"
+        blocks = [*_chunked_sections(body), _context(not_advice)]
         if shareable:
             share = _button("Share in channel", SHARE_CHECKLIST, result.checklist.id, style="primary")
             blocks.append({"type": "actions", "block_id": "share", "elements": [share]})
         return Reply(text, blocks)
-    if result.status == HELP:  # no topic, or "help": how to use the bot, then the checklists
-        listing = f"*Delegation checklists* (`/cro-checklist TOPIC`):\n{checklist_list(kb)}"
-        help_text = render_help().text
-        return Reply(f"{help_text}\n{listing}", [_section(help_text), _section(listing)])
-    head = f"I have no checklist for “{escape(result.topic)}”. These are the topics I know:"
+    listing = f"{words.text('checklists_heading')}\n{checklist_list(kb)}"
+    if result.status == Status.HELP:  # no topic, or "help": how to use the bot, then the checklists
+        how = help_text(kb, surface)
+        return Reply(f"{how}\n{listing}", [_section(how), _section(listing)])
+    head = words.text("checklist_unknown", topic=escape(result.topic))
     text = f"{head}\n{checklist_list(kb)}"
     return Reply(text, [_section(text)])
 
 
-def render_home(kb: KnowledgeBase) -> dict:
-    """The App Home tab: what the bot knows, how to ask, the checklists, the not-advice note."""
-    examples = "\n".join(f"• {q}" for q in EXAMPLES)
+def render_home(kb: KnowledgeBase, retention_days: int = 180) -> dict:
+    """The App Home tab: what the bot knows, how to ask, the checklists, what is stored, the note."""
+    words = _messages(kb)
+    examples = "\n".join(f"• {q}" for q in words.examples)
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "CRO Bot: CROs, AROs and GCP delegation"}},
-        _section(
-            "*How to ask.* Mention me in a channel (I answer in the thread) or send me a direct message "
-            f"in the Messages tab. For example:\n{examples}"
-        ),
-        _section(
-            "*Delegation checklists.* `/cro-checklist TOPIC` shows a checklist privately, with a button to "
-            f"share it in the channel:\n{checklist_list(kb)}"
-        ),
+        {"type": "header", "text": {"type": "plain_text", "text": words.text("home_title")[:150]}},
+        _section(f"{words.text('home_how')}\n{examples}"),
+        _section(f"{words.text('home_checklists')}\n{checklist_list(kb)}"),
+        _section(words.text("privacy", days=retention_days)),
         {"type": "divider"},
-        _section(f"*What I know* ({len(kb.entries)} curated answers, each with its sources):"),
+        _section(words.text("home_known", count=len(kb.entries))),
     ]
     titles = [f"• {e.title}" for e in kb.entries.values()]
     blocks.extend(_chunked_sections("\n".join(titles)))
-    blocks.append(_context(NOT_ADVICE))
-    return {"type": "home", "blocks": blocks[:100]}
+    blocks = blocks[:99]
+    blocks.append(_context(words.text("not_advice")))
+    return {"type": "home", "blocks": blocks}
 
 
 def _chunked_sections(text: str) -> list[dict]:

@@ -7,9 +7,8 @@ import datetime as dt
 import sys
 from typing import TextIO
 
-from bot.store import Report, Store
-
-STATUSES = ("answered", "clarify", "fallback", "help")
+from bot.domain import Status
+from bot.state import Journal, Report
 
 
 def parse_day(text: str) -> float:
@@ -24,6 +23,8 @@ def parse_day(text: str) -> float:
 def period(days: int, since: str | None, until: str | None, now: float) -> tuple[float, float]:
     end = parse_day(until) + 86400 if until else now
     start = parse_day(since) if since else end - days * 86400
+    if start >= end:
+        raise ValueError(f"--since {since} is after --until {until}")
     return start, end
 
 
@@ -31,12 +32,12 @@ def _day(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def write_text(report: Report, store: Store, out: TextIO) -> None:
-    out.write(f"cro-bot report, {_day(report.since)} to {_day(report.until)} UTC ({store.path})\n")
+def write_text(report: Report, journal: Journal, out: TextIO) -> None:
+    out.write(f"cro-bot report, {_day(report.since)} to {_day(report.until)} UTC ({journal.where})\n")
     out.write(f"questions asked: {report.asked}\n")
     if report.asked:
         shares = " · ".join(
-            f"{s} {report.by_status.get(s, 0)} ({report.by_status.get(s, 0) / report.asked:.0%})" for s in STATUSES
+            f"{s} {report.by_status.get(s, 0)} ({report.by_status.get(s, 0) / report.asked:.0%})" for s in Status
         )
         out.write(f"  {shares}\n")
     out.write("most frequent unanswered questions (clarify or fallback):\n")
@@ -54,11 +55,11 @@ def write_csv(report: Report, out: TextIO) -> None:
         writer.writerow([_day(at), surface, question, status, entry or "", round(score or 0.0, 1)])
 
 
-def run_report(store: Store, *, days: int, since: str | None, until: str | None, as_csv: bool, now: float) -> int:
+def run_report(journal: Journal, *, days: int, since: str | None, until: str | None, as_csv: bool, now: float) -> int:
     start, end = period(days, since, until, now)
-    report = store.report(start, end)
+    report = journal.report(start, end)
     if as_csv:
         write_csv(report, sys.stdout)
     else:
-        write_text(report, store, sys.stdout)
+        write_text(report, journal, sys.stdout)
     return 0

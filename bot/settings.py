@@ -1,4 +1,9 @@
-"""Settings, read in one place: the process environment, then `.env` for anything it leaves unset."""
+"""Settings, read in one place: the process environment, then a `.env` file for anything it leaves unset.
+
+Every setting is one row of `Settings` (its name, type and default) and one environment variable in
+`VARIABLES`; the router thresholds are the fields of `Thresholds`, read as ROUTER_<FIELD>. The test
+suite checks that `.env.example` documents each variable, so the list below is the only one to edit.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.routing.router import Thresholds
+from bot.routing.thresholds import Thresholds
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SOCKET_MODE_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+HTTP_MODE_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
 
 class SettingsError(Exception):
@@ -17,13 +25,13 @@ class SettingsError(Exception):
 
 
 _SECRETS = ("bot_token", "signing_secret", "app_token")
-_THRESHOLDS = Thresholds._field_defaults
 
 
 class Settings(NamedTuple):
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     log_level: str = "INFO"
     port: int = 3000
+    bind_host: str = "0.0.0.0"  # noqa: S104 - a platform routes to the container's port; tests bind 127.0.0.1
     # Slack credentials: never shown by repr(), so never in a log line or a traceback.
     bot_token: str = ""
     signing_secret: str = ""
@@ -32,45 +40,53 @@ class Settings(NamedTuple):
     api_timeout: int = 10  # seconds for one Slack Web API call
     escalation_contact: str = ""
     state_db: Path = Path("cro-bot.sqlite3")
+    state_retention_days: int = 180  # stored questions and votes older than this are purged
     knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
-    # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts.
+    # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts,
+    # and seconds a client has to send a request's body (a stalled body must not hold a thread).
     web_workers: int = 2
-    web_threads: int = 4
+    web_threads: int = 8
     web_timeout: int = 30
-    # Router decision thresholds (0-100); defaults chosen from `cro-bot eval` histograms.
-    answer_score: float = _THRESHOLDS["answer"]
-    clarify_score: float = _THRESHOLDS["clarify"]
-    answer_margin: float = _THRESHOLDS["margin"]
-    related_margin: float = _THRESHOLDS["related_margin"]
+    web_body_timeout: float = 2.0
+    thresholds: Thresholds = Thresholds()
+    env_file: Path | None = None  # the .env file that was read, if any (for messages)
 
     def __repr__(self) -> str:
         shown = (f"{k}={'***' if k in _SECRETS and v else repr(v)}" for k, v in zip(self._fields, self, strict=True))
         return f"Settings({', '.join(shown)})"
 
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.app_token)
+    def require_http(self) -> None:
+        """Stop an HTTP start-up with the names of the missing variables."""
+        self._require(HTTP_MODE_NEEDS, "HTTP mode")
 
-    def require_slack(self) -> None:
-        """Stop start-up with the names of the missing Slack variables."""
-        missing = ["SLACK_BOT_TOKEN"] if not self.bot_token else []
-        if self.socket_mode:
-            if not self.app_token.startswith("xapp-"):
-                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-        elif not self.signing_secret:
-            missing.append("SLACK_SIGNING_SECRET")
+    def require_socket_mode(self) -> None:
+        """Stop a Socket Mode start-up with the names of the missing variables."""
+        self._require(SOCKET_MODE_NEEDS, "Socket Mode")
+        if not self.app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+
+    def _require(self, needed: tuple[str, ...], mode: str) -> None:
+        values = {"SLACK_BOT_TOKEN": self.bot_token, "SLACK_SIGNING_SECRET": self.signing_secret}
+        values["SLACK_APP_TOKEN"] = self.app_token
+        missing = [name for name in needed if not values[name]]
         if missing:
-            raise SettingsError(
-                "missing setting(s): "
-                + ", ".join(missing)
-                + ". Set them in the environment or in .env (copy .env.example)."
-            )
+            raise SettingsError(f"{mode} needs {', '.join(missing)}. {self.where_read()}")
+
+    def where_read(self) -> str:
+        """Where settings came from, for a message: the .env file read, or that none was found."""
+        if self.env_file:
+            return f"Set it in the environment or in {self.env_file} (read)."
+        return (
+            f"Set it in the environment or in a .env file (none found in {Path.cwd()}; "
+            "copy .env.example, or point ENV_FILE at one)."
+        )
 
 
-_VARIABLES = {
+VARIABLES = {
     "knowledge_dir": "KNOWLEDGE_DIR",
     "log_level": "LOG_LEVEL",
     "port": "PORT",
+    "bind_host": "BIND_HOST",
     "bot_token": "SLACK_BOT_TOKEN",
     "signing_secret": "SLACK_SIGNING_SECRET",
     "app_token": "SLACK_APP_TOKEN",
@@ -78,45 +94,80 @@ _VARIABLES = {
     "api_timeout": "SLACK_API_TIMEOUT",
     "escalation_contact": "ESCALATION_CONTACT",
     "state_db": "STATE_DB",
+    "state_retention_days": "STATE_RETENTION_DAYS",
     "knowledge_cache": "KNOWLEDGE_CACHE",
     "web_workers": "WEB_CONCURRENCY",
     "web_threads": "WEB_THREADS",
     "web_timeout": "WEB_TIMEOUT",
-    "answer_score": "ROUTER_ANSWER_SCORE",
-    "clarify_score": "ROUTER_CLARIFY_SCORE",
-    "answer_margin": "ROUTER_ANSWER_MARGIN",
-    "related_margin": "ROUTER_RELATED_MARGIN",
+    "web_body_timeout": "WEB_BODY_TIMEOUT",
 }
+THRESHOLD_VARIABLES = {name: f"ROUTER_{name.upper()}" for name in Thresholds._fields}
+ENV_FILE_VARIABLE = "ENV_FILE"
+
+
+def all_variables() -> list[str]:
+    """Every environment variable the settings read, in the order `.env.example` lists them."""
+    return [ENV_FILE_VARIABLE, *VARIABLES.values(), *THRESHOLD_VARIABLES.values()]
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
     # Imported here so commands that never need .env don't pay for the import.
     from dotenv import dotenv_values
 
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
-def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> Settings:
-    """Build Settings from `environ` (default: os.environ) over the values in `dotenv_path`."""
-    values: dict[str, str] = _read_dotenv(dotenv_path) if dotenv_path else {}
-    values.update(os.environ if environ is None else environ)
+def _convert(raw: str, default: object, variable: str) -> object:
+    """`raw` as the type of `default`; SettingsError naming the variable (never the value) if it isn't."""
+    try:
+        if isinstance(default, bool):
+            return raw.lower() not in ("0", "false", "no", "off")
+        if isinstance(default, int | float):
+            value = type(default)(raw)
+            if value < 0:
+                raise ValueError
+            return value
+    except ValueError:
+        raise SettingsError(f"setting {variable} must be a number of 0 or more, like {default}") from None
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
+    return raw
+
+
+def find_env_file(environ: Mapping[str, str]) -> Path | None:
+    """ENV_FILE if set (it must exist), else `.env` in the current directory if there is one."""
+    named = environ.get(ENV_FILE_VARIABLE, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"ENV_FILE names {path}, which is not a file")
+        return path
+    path = Path(".env")
+    return path.resolve() if path.is_file() else None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | None | bool = True) -> Settings:
+    """Settings from `environ` (default: os.environ) over the values in the .env file.
+
+    `dotenv_path`: True finds it (ENV_FILE, or ./.env), a Path names it, None reads no file.
+    """
+    environ = os.environ if environ is None else environ
+    env_file = find_env_file(environ) if dotenv_path is True else (dotenv_path or None)
+    values: dict[str, str] = _read_dotenv(env_file) if env_file and env_file.is_file() else {}
+    values.update(environ)
+    defaults = Settings._field_defaults
     kwargs: dict[str, object] = {}
-    for name, variable in _VARIABLES.items():
+    for name, variable in VARIABLES.items():
         raw = values.get(variable, "").strip()
-        if not raw:
-            continue
-        default = Settings._field_defaults[name]  # its type is the setting's type
-        try:
-            if isinstance(default, bool):
-                kwargs[name] = raw.lower() not in ("0", "false", "no", "off")
-            elif isinstance(default, int | float):
-                kwargs[name] = type(default)(raw)
-            elif isinstance(default, Path):
-                kwargs[name] = Path(raw).expanduser()
-            else:
-                kwargs[name] = raw
-        except ValueError:
-            raise SettingsError(f"setting {variable} must be a number, like {default}") from None
-    return Settings(**kwargs)
+        if raw:
+            kwargs[name] = _convert(raw, defaults[name], variable)
+    thresholds = {}
+    for name, variable in THRESHOLD_VARIABLES.items():
+        raw = values.get(variable, "").strip()
+        if raw:
+            thresholds[name] = _convert(raw, Thresholds._field_defaults[name], variable)
+    level = str(kwargs.get("log_level", defaults["log_level"])).upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    kwargs["log_level"] = level
+    return Settings(**kwargs, thresholds=Thresholds(**thresholds), env_file=env_file)  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
 import pytest
 
-from bot.assistant import Assistant
 from bot.knowledge.loader import load_knowledge
+from bot.routing.router import Router
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
+from bot.state.memory import MemoryState
+from bot.use_cases import UseCases
 
 
 @pytest.fixture(scope="session")
@@ -11,5 +13,11 @@ def kb():
 
 
 @pytest.fixture(scope="session")
-def assistant(kb):
-    return Assistant(kb)
+def router(kb):
+    return Router(kb)
+
+
+@pytest.fixture(scope="session")
+def use_cases(router):
+    """The front door as the offline CLI has it: the shipped knowledge, default thresholds, nothing kept."""
+    return UseCases(router, MemoryState())

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.assistant import Assistant
 from bot.render import render_help
+from bot.use_cases import UseCases
 from tests.support.serving import Served, served_app
 from tests.support.slack_requests import app_mention, direct_message
 from tests.support.slack_standin import BOT_USER_ID, SlackStandIn
@@ -85,15 +85,15 @@ def assert_safe(posted: str) -> None:
         assert forbidden not in posted, f"the reply carries {forbidden!r}: {posted[:500]!r}"
 
 
-def reply_kind(text: str, assistant: Assistant) -> str:
+def reply_kind(text: str, use_cases: UseCases) -> str:
     """help, fallback, clarify or the id of the entry answered; AssertionError if it is none of them."""
-    if text == render_help().text:
+    if text == render_help(use_cases.kb).text:
         return HELP
     if text.startswith(FALLBACK_START):
         return "fallback"
     if text.startswith(CLARIFY_START):
         return "clarify"
-    for entry in assistant.kb.entries.values():
+    for entry in use_cases.kb.entries.values():
         if text.startswith(entry.answer):
             return entry.id
     raise AssertionError(f"not a reply the bot knows how to give: {text[:300]!r}")
@@ -105,7 +105,7 @@ def channel_for(prefix: str, case: str) -> str:
 
 def test_the_knowledge_base_itself_contains_nothing_forbidden(app):
     """So a forbidden string in a reply can only have come from what the person typed."""
-    kb = app.assistant.kb
+    kb = app.use_cases.kb
     texts = [e.answer for e in kb.entries.values()] + [e.title for e in kb.entries.values()]
     texts += [f"{s.label} {s.url}" for s in kb.sources.values()]
     texts += [i.text for c in kb.checklists.values() for i in (*c.items, c.closing)]
@@ -155,9 +155,9 @@ def test_hostile_message_gets_one_polite_safe_reply(app, surface, case, text, ex
     assert text_posted.strip(), "the person gets a reply they can read"
     assert isinstance(blocks, list) and blocks
     assert_safe(posted_text(text_posted, blocks))
-    kind = reply_kind(text_posted, app.assistant)
+    kind = reply_kind(text_posted, app.use_cases)
     if expected == ANY:
-        assert kind in ({HELP, "fallback", "clarify"} | set(app.assistant.kb.entries))
+        assert kind in ({HELP, "fallback", "clarify"} | set(app.use_cases.kb.entries))
     else:
         assert kind == expected, f"{case}: expected {expected}, got {kind}"
     assert_still_one_post_in(app.standin, channel)

@@ -33,6 +33,9 @@ import pytest
 
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.loader import load_knowledge
+from bot.settings import DEFAULT_KNOWLEDGE_DIR
+
+MESSAGES = (DEFAULT_KNOWLEDGE_DIR / "messages.yaml").read_text()
 
 SOURCES = """\
 sources:
@@ -82,10 +85,13 @@ checklists:
 """
 
 
-def make_kb(root: Path, answers: str = ANSWERS, checklist: str = CHECKLIST, sources: str = SOURCES) -> Path:
+def make_kb(
+    root: Path, answers: str = ANSWERS, checklist: str = CHECKLIST, sources: str = SOURCES, messages: str = MESSAGES
+) -> Path:
     (root / "answers").mkdir(parents=True)
     (root / "checklists").mkdir()
     (root / "sources.yaml").write_text(sources)
+    (root / "messages.yaml").write_text(messages)
     (root / "answers" / "core.yaml").write_text(answers)
     (root / "checklists" / "delegation.yaml").write_text(checklist)
     return root
@@ -388,3 +394,44 @@ def test_every_kind_in_the_docstring_is_tested():
         "an alias shared by two checklists",  # test_alias_shared_by_two_checklists_is_refused
     }
     assert kinds == tested
+
+
+# -- the bot's own wording (messages.yaml) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            'fallback_closest: "The closest topic I know: {titles}."',
+            'fallback_closest: "The closest: {titels}."',
+            ["messages", "field 'fallback_closest'", "{titels}", "allowed here: {titles}"],
+        ),
+        ('feedback_thanks: "Thanks', 'feedback_thanks: "Thanks {', ["field 'feedback_thanks'", "unmatched"]),
+        (
+            'escalation: "For anything else, ask {contact}."',
+            'escalation: "For anything else, ask us."',
+            ["field 'escalation'", "must use {contact}"],
+        ),
+        ('  cli: "For a delegation', '  clii: "For a delegation', ["field 'fallback_checklist.cli'", "missing"]),
+        ("gone: ", "gonne: ", ["field 'gone'", "missing"]),
+    ],
+)
+def test_broken_wording_names_the_message_and_field(tmp_path, old, new, expected):
+    assert old in MESSAGES
+    found = problems(make_kb(tmp_path / "kb", messages=MESSAGES.replace(old, new)))
+    assert any(all(part in p for part in expected) for p in found), found
+    assert all("kb/messages.yaml" in p for p in found), found
+
+
+def test_missing_wording_file_is_named(tmp_path):
+    root = make_kb(tmp_path / "kb")
+    (root / "messages.yaml").unlink()
+    (found,) = problems(root)
+    assert "messages.yaml" in found and "missing" in found
+
+
+def test_an_answer_may_only_name_the_escalation_contact(tmp_path):
+    broken = ANSWERS.replace("*The sponsor takes responsibility for the trial.*", "*Ask {contact} about it.*")
+    (found,) = problems(make_kb(tmp_path / "kb", answers=broken))
+    assert "entry 'sponsor-definition'" in found and "field 'answer'" in found and "{escalation_contact}" in found

@@ -1,6 +1,6 @@
 """Properties that hold for any input, checked with hypothesis.
 
-(a) Any text through Assistant.ask, (b) any checklist topic through Assistant.checklist: a result
+(a) Any text through UseCases.answer_question, (b) any checklist topic through UseCases.show_checklist: a result
 with a known status and a reply Slack accepts (non-empty text; Block Kit blocks of known types within
 Slack's limits) that carries no broadcast, mention or link the knowledge base did not put there.
 
@@ -28,15 +28,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from bot.assistant import Assistant
+from bot.domain import Status, Surface
 from bot.knowledge.model import KnowledgeBase
 from bot.render import Reply
-from bot.routing import RouteResult
-from bot.routing.checklists import ChecklistResult
-from bot.routing.router import ANSWERED, CLARIFY, FALLBACK, HELP
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.web import SlackWebApp
+from bot.state import open_state
+from bot.state.memory import MemoryState
+from bot.use_cases import Answer, ChecklistShown, UseCases
 from tests.support.slack_requests import (
     API_APP_ID,
     CHANNEL_ID,
@@ -48,7 +48,8 @@ from tests.support.slack_requests import (
 )
 from tests.support.slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
 
-STATUSES = {ANSWERED, CLARIFY, FALLBACK, HELP}
+ANSWERED, CLARIFY, FALLBACK, HELP = Status.ANSWERED, Status.CLARIFY, Status.FALLBACK, Status.HELP
+STATUSES = set(Status)
 BLOCK_TYPES = {"section", "context", "actions", "header", "divider"}
 SECTION_LIMIT, CONTEXT_LIMIT, BUTTON_TEXT_LIMIT, BUTTON_VALUE_LIMIT, ACTION_ID_LIMIT = 3000, 3000, 75, 2000, 255
 MESSAGE_BLOCK_LIMIT = 50
@@ -82,8 +83,8 @@ odd_text = st.text(alphabet=st.characters(categories=["Cc", "Cf", "Co", "Zl", "Z
 long_text = st.text(min_size=2000, max_size=12_000)
 mixed_text = st.lists(st.sampled_from(DOMAIN_WORDS + MARKUP) | st.text(max_size=8), max_size=40).map(" ".join)
 repeated_text = st.tuples(mixed_text, st.integers(1, 3000)).map(lambda pair: pair[0] * pair[1])
-ASSISTANT = Assistant.from_settings(Settings())  # the real knowledge base (from its snapshot cache)
-PHRASINGS = sorted({q for e in ASSISTANT.kb.entries.values() for q in (e.title, *e.questions)})
+USE_CASES = UseCases.from_settings(Settings(), journal=MemoryState())  # the real knowledge (its snapshot cache)
+PHRASINGS = sorted({q for e in USE_CASES.kb.entries.values() for q in (e.title, *e.questions)})
 
 
 @st.composite
@@ -152,21 +153,22 @@ def assert_slack_safe(reply: Reply, kb: KnowledgeBase) -> None:
 
 
 @pytest.fixture(scope="module")
-def assistant() -> Assistant:
-    return ASSISTANT
+def use_cases() -> UseCases:
+    return USE_CASES
 
 
 @QUICK
 @given(question=questions)
-def test_any_text_gets_a_valid_safe_reply(assistant, question):
-    result, reply = assistant.ask(question)
+def test_any_text_gets_a_valid_safe_reply(use_cases, question):
+    result = use_cases.answer_question(question, Surface.MENTION)
+    reply = result.reply
 
-    assert isinstance(result, RouteResult)
+    assert isinstance(result, Answer)
     assert result.status in STATUSES
     assert (result.entry is not None) == (result.status == ANSWERED)
     if result.status == CLARIFY:
         assert len(result.suggestions) >= 2
-    assert_slack_safe(reply, assistant.kb)
+    assert_slack_safe(reply, use_cases.kb)
 
 
 ECHO = re.compile(r"I have no checklist for “(.*?)”\.", re.DOTALL)
@@ -174,13 +176,14 @@ ECHO = re.compile(r"I have no checklist for “(.*?)”\.", re.DOTALL)
 
 @QUICK
 @given(topic=questions)
-def test_any_checklist_topic_gets_a_valid_safe_reply(assistant, topic):
-    result, reply = assistant.checklist(topic)
+def test_any_checklist_topic_gets_a_valid_safe_reply(use_cases, topic):
+    result = use_cases.show_checklist(topic)
+    reply = result.reply
 
-    assert isinstance(result, ChecklistResult)
+    assert isinstance(result, ChecklistShown)
     assert result.status in {ANSWERED, HELP, FALLBACK}
     assert (result.checklist is not None) == (result.status == ANSWERED)
-    assert_slack_safe(reply, assistant.kb)
+    assert_slack_safe(reply, use_cases.kb)
     echoed = ECHO.search(reply.text)
     assert bool(echoed) == (result.status == FALLBACK)
     if echoed:
@@ -263,8 +266,9 @@ def wsgi(loopback_only, tmp_path_factory) -> Iterator[WsgiApp]:
             api_url=standin.api_url,
             state_db=tmp_path_factory.mktemp("properties") / "state.sqlite3",
         )
-        assistant = Assistant.from_settings(settings)
-        yield WsgiApp(SlackWebApp(build_app(settings, assistant), assistant), standin)
+        state = open_state(str(settings.state_db))
+        use_cases = UseCases.from_settings(settings, journal=state.journal)
+        yield WsgiApp(SlackWebApp(build_app(settings, use_cases, state.claims), use_cases, SIGNING_SECRET), standin)
         time.sleep(0.2)  # let the last listeners finish their posts before the stand-in goes
 
 

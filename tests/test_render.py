@@ -1,18 +1,19 @@
 """What the bot posts: the answer with its sources, safe echoes, checklists, help."""
 
-from bot.render import (
-    FEEDBACK_BLOCK,
-    FEEDBACK_HELPFUL,
-    FEEDBACK_NOT_HELPFUL,
-    NOT_ADVICE,
-    escape,
-    mrkdwn_to_plain,
-    render_home,
-)
+from bot.buttons import FEEDBACK_BLOCK, FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL
+from bot.domain import Surface
+from bot.render import escape, mrkdwn_to_plain, render_home, render_route
+from bot.state.memory import MemoryState
+from bot.use_cases import UseCases
 
 
-def test_answer_text_carries_the_answer_and_its_sources(assistant, kb):
-    result, reply = assistant.ask("what is an ARO")
+def ask(use_cases, question):
+    answer = use_cases.answer_question(question, Surface.MENTION)
+    return answer, answer.reply
+
+
+def test_answer_text_carries_the_answer_and_its_sources(use_cases, kb):
+    result, reply = ask(use_cases, "what is an ARO")
     entry = kb.entries[result.entry.id]
     assert entry.answer in reply.text
     for citation in entry.sources:
@@ -22,8 +23,8 @@ def test_answer_text_carries_the_answer_and_its_sources(assistant, kb):
     assert reply.blocks[0]["text"]["text"] == entry.answer
 
 
-def test_sources_line_links_to_the_source_in_blocks(assistant, kb):
-    _, reply = assistant.ask("what does 21 CFR 312.52 say about transferring obligations to a CRO")
+def test_sources_line_links_to_the_source_in_blocks(use_cases, kb):
+    _, reply = ask(use_cases, "what does 21 CFR 312.52 say about transferring obligations to a CRO")
     context = next(b for b in reply.blocks if b["type"] == "context")["elements"][0]["text"]
     assert "<https://" in context
 
@@ -35,37 +36,38 @@ def test_echoed_user_text_cannot_broadcast_mention_or_link():
     assert "&lt;!channel&gt;" in safe
 
 
-def test_unknown_checklist_topic_is_escaped_and_lists_topics(assistant, kb):
-    result, reply = assistant.checklist("<!here> stuff")
+def test_unknown_checklist_topic_is_escaped_and_lists_topics(use_cases, kb):
+    result = use_cases.show_checklist("<!here> stuff")
+    reply = result.reply
     assert result.status == "fallback"
     assert "<!here>" not in reply.text and "&lt;!here&gt;" in reply.text
     assert all(f"`{cid}`" in reply.text for cid in kb.checklists)
 
 
-def test_checklist_reply_numbers_items_and_ends_with_what_stays_with_the_sponsor(assistant, kb):
-    result, reply = assistant.checklist("monitoring")
+def test_checklist_reply_numbers_items_and_ends_with_what_stays_with_the_sponsor(use_cases, kb):
+    result = use_cases.show_checklist("monitoring")
+    reply = result.reply
     checklist = kb.checklists["monitoring"]
     assert f"1. {checklist.items[0].text}" in reply.text
     assert checklist.closing.text in reply.text
-    assert reply.text.rstrip().endswith(f"_{NOT_ADVICE}_")
+    assert reply.text.rstrip().endswith(f"_{kb.messages.text('not_advice')}_")
     assert all(len(b["text"]["text"]) <= 3000 for b in reply.blocks if b["type"] == "section")
 
 
-def test_fallback_suggests_topics_and_the_checklist_command(assistant):
-    _, reply = assistant.ask("how tall is Mount Everest")
+def test_fallback_suggests_topics_and_the_checklist_command(use_cases):
+    _, reply = ask(use_cases, "how tall is Mount Everest")
     assert "/cro-checklist" in reply.text and "don't have" in reply.text
 
 
-def test_fallback_names_the_escalation_contact_when_set(kb):
-    from bot.assistant import Assistant
-
-    _, reply = Assistant(kb, escalation_contact="#clinical-quality").ask("how tall is Mount Everest")
+def test_fallback_names_the_escalation_contact_when_set(router):
+    with_contact = UseCases(router, MemoryState(), escalation_contact="#clinical-quality")
+    _, reply = ask(with_contact, "how tall is Mount Everest")
     assert "#clinical-quality" in reply.text
 
 
-def test_help_explains_how_to_ask_and_the_checklist_command(assistant):
-    _, reply = assistant.ask("help")
-    assert "/cro-checklist" in reply.text and NOT_ADVICE in reply.text
+def test_help_explains_how_to_ask_and_the_checklist_command(use_cases, kb):
+    _, reply = ask(use_cases, "help")
+    assert "/cro-checklist" in reply.text and kb.messages.text("not_advice") in reply.text
 
 
 def test_mrkdwn_reads_plainly_in_a_terminal():
@@ -76,21 +78,21 @@ def _buttons(blocks):
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
 
 
-def test_feedback_buttons_carry_the_stored_question_and_the_entry(assistant):
-    result, _ = assistant.ask("what is an ARO")
-    reply = assistant.render(result, question_id=42)
+def test_feedback_buttons_carry_the_stored_question_and_the_entry(use_cases):
+    result = use_cases.router.route("what is an ARO")
+    reply = render_route(result, use_cases.kb, question_id=42)
     [feedback] = [b for b in reply.blocks if b.get("block_id") == FEEDBACK_BLOCK]
     assert [(e["action_id"], e["value"]) for e in feedback["elements"]] == [
         (FEEDBACK_HELPFUL, f"42:{result.entry.id}"),
         (FEEDBACK_NOT_HELPFUL, f"42:{result.entry.id}"),
     ]
-    assert reply.text == assistant.render(result).text, "the text is the same whether or not it was stored"
+    assert reply.text == render_route(result, use_cases.kb).text, "the text is the same whether or not it was stored"
 
 
-def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(assistant, kb):
-    replies = [assistant.render(assistant.choose(entry_id), question_id=123456) for entry_id in kb.entries]
-    replies += [assistant.ask(q)[1] for q in ("hybrid", "sites", "responsibility", "how tall is Mount Everest")]
-    replies.append(assistant.checklist("monitoring")[1])
+def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(use_cases, kb):
+    replies = [use_cases.answer_entry(entry_id).reply for entry_id in kb.entries]
+    replies += [ask(use_cases, q)[1] for q in ("hybrid", "sites", "responsibility", "how tall is Mount Everest")]
+    replies.append(use_cases.show_checklist("monitoring").reply)
     seen = 0
     for reply in replies:
         buttons = _buttons(reply.blocks)
@@ -104,7 +106,7 @@ def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(assistant, kb):
 
 
 def test_long_titles_are_cut_to_fit_a_button():
-    from bot.render import _button
+    from bot.render import _button  # noqa: PLC0415
 
     button = _button("x" * 200, "a", "v")
     assert len(button["text"]["text"]) == 75 and button["text"]["text"].endswith("…")
@@ -121,13 +123,14 @@ def test_home_view_fits_slack_and_lists_checklists_and_the_note(kb):
         if b["type"] in ("section", "header", "context")
     )
     assert all(f"`{cid}`" in shown for cid in kb.checklists)
-    assert NOT_ADVICE in shown
+    assert kb.messages.text("not_advice") in shown
     assert all(entry.title in shown for entry in kb.entries.values())
 
 
-def test_checklist_help_explains_the_bot_and_lists_the_checklists(assistant, kb):
+def test_checklist_help_explains_the_bot_and_lists_the_checklists(use_cases, kb):
     for topic in ("", "help"):
-        result, reply = assistant.checklist(topic)
+        result = use_cases.show_checklist(topic)
+        reply = result.reply
         assert result.status == "help"
-        assert NOT_ADVICE in reply.text and "Mention me" in reply.text  # how to ask, with examples
+        assert kb.messages.text("not_advice") in reply.text and "Mention me" in reply.text  # how to ask, with examples
         assert all(f"`{cid}`" in reply.text for cid in kb.checklists)

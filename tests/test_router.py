@@ -2,12 +2,16 @@
 
 import pytest
 
+from bot.domain import Status
 from bot.knowledge.model import Citation, Entry, KnowledgeBase
-from bot.routing import ANSWERED, CLARIFY, FALLBACK, HELP, Router, Thresholds
+from bot.routing.router import Router
+from bot.routing.thresholds import Thresholds
+
+ANSWERED, CLARIFY, FALLBACK, HELP = Status.ANSWERED, Status.CLARIFY, Status.FALLBACK, Status.HELP
 
 
-def route(assistant, text):
-    return assistant.router.route(text)
+def route(router, text):
+    return router.route(text)
 
 
 @pytest.mark.parametrize(
@@ -31,8 +35,8 @@ def route(assistant, text):
         ("see <#C0123ABC|trial-ops> — what is an SIV?", "siv-definition"),
     ],
 )
-def test_answers_questions_people_ask(assistant, question, entry_id):
-    result = route(assistant, question)
+def test_answers_questions_people_ask(router, question, entry_id):
+    result = route(router, question)
     assert result.status == ANSWERED, (result.status, result.suggestions)
     assert result.entry.id == entry_id
 
@@ -60,17 +64,17 @@ def test_answers_questions_people_ask(assistant, question, entry_id):
         "how do I transfer my pension",
     ],
 )
-def test_off_topic_questions_are_not_answered(assistant, question):
-    assert route(assistant, question).status in (FALLBACK, CLARIFY)
+def test_off_topic_questions_are_not_answered(router, question):
+    assert route(router, question).status in (FALLBACK, CLARIFY)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "hi", "hello there!", "help", ":wave:", "<@U0ABCDEF1>", "thanks!", "ok"])
-def test_empty_greetings_and_help_get_the_help_reply(assistant, text):
-    assert route(assistant, text).status == HELP
+def test_empty_greetings_and_help_get_the_help_reply(router, text):
+    assert route(router, text).status == HELP
 
 
-def test_huge_message_is_routed_without_trouble(assistant):
-    result = route(assistant, "what is an ARO? " + "blah " * 8000)
+def test_huge_message_is_routed_without_trouble(router):
+    result = route(router, "what is an ARO? " + "blah " * 8000)
     assert result.status in (ANSWERED, CLARIFY, FALLBACK)
 
 
@@ -112,15 +116,14 @@ def test_clear_winner_is_answered_and_thresholds_are_settings():
         _entry("archiving", "how long do we archive records", "record retention period"),
     )
     assert Router(kb).route("monitoring plan contents?").status == ANSWERED
-    strict = Router(kb, Thresholds(answer=101.0))
-    assert strict.route("monitoring plan contents?").status != ANSWERED
+    assert Router(kb).route("monitoring plan contents?", Thresholds(answer=101.0)).status != ANSWERED
 
 
-def test_checklist_topics_match_by_id_alias_and_spelling(assistant):
-    assert assistant.checklist("monitoring")[0].checklist.id == "monitoring"
-    assert assistant.checklist("monitering")[0].checklist.id == "monitoring"
-    assert assistant.checklist("Pharmacovigilance")[0].checklist.id == "safety"
-    assert assistant.checklist("checklist for safety reporting please")[0].checklist.id == "safety"
-    assert assistant.checklist("")[0].status == HELP
-    assert assistant.checklist("help")[0].status == HELP
-    assert assistant.checklist("zzzz")[0].status == FALLBACK
+def test_checklist_topics_match_by_id_alias_and_spelling(use_cases):
+    assert use_cases.show_checklist("monitoring").checklist.id == "monitoring"
+    assert use_cases.show_checklist("monitering").checklist.id == "monitoring"
+    assert use_cases.show_checklist("Pharmacovigilance").checklist.id == "safety"
+    assert use_cases.show_checklist("checklist for safety reporting please").checklist.id == "safety"
+    assert use_cases.show_checklist("").status == HELP
+    assert use_cases.show_checklist("help").status == HELP
+    assert use_cases.show_checklist("zzzz").status == FALLBACK

@@ -18,8 +18,8 @@ MIN_OFF_TOPIC_REJECTED = 0.97
 
 
 @pytest.fixture(scope="module")
-def outcomes(assistant):
-    return evaluate(assistant, load_items(EVAL_SET))
+def outcomes(use_cases):
+    return evaluate(use_cases, load_items(EVAL_SET))
 
 
 def test_eval_set_is_large_enough_to_mean_something(outcomes):

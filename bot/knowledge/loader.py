@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.knowledge.errors import KnowledgeError, Problem
+from bot.knowledge.messages import Messages, check_placeholders, load_messages
 from bot.knowledge.model import (
     Checklist,
     ChecklistItem,
@@ -212,6 +213,18 @@ def _check_questions(reader: _FileReader, raw: LineDict, eid: str, label: str, s
     return questions
 
 
+ANSWER_PLACEHOLDERS = frozenset({"escalation_contact"})
+
+
+def _answer(reader: _FileReader, raw: LineDict, label: str) -> str:
+    """The answer text; its only placeholder may be {escalation_contact} (whom to ask)."""
+    answer = reader.text(raw, "answer", label, max_len=ANSWER_MAX)
+    wrong = check_placeholders(answer, ANSWER_PLACEHOLDERS)
+    if wrong:
+        reader.problem(wrong, raw, label, "answer")
+    return answer
+
+
 def _review_date(reader: _FileReader, raw: LineDict, label: str) -> str:
     """The entry's `reviewed:` day, YYYY-MM-DD and not in the future."""
     value = raw.get("reviewed")
@@ -255,7 +268,7 @@ def _load_entries(root: Path, sources: dict[str, Source], problems: list[Problem
             id=eid,
             title=reader.text(raw, "title", label, max_len=TITLE_MAX),
             questions=tuple(questions),
-            answer=reader.text(raw, "answer", label, max_len=ANSWER_MAX),
+            answer=_answer(reader, raw, label),
             sources=tuple(reader.citations(raw, "sources", label, sources)),
             related=tuple(related),
             file=reader.name,
@@ -362,6 +375,37 @@ def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGr
     return tuple(groups), {name: _word_list(reader, name) for name in lists}
 
 
+def _load_messages(root: Path, problems: list[Problem]) -> Messages | None:
+    path = root / "messages.yaml"
+    reader = _FileReader(path, root, problems)
+    if not path.is_file():
+        reader.problem("the bot's wording (help, fallback, Home tab) is missing")
+        return None
+    try:
+        document = read_yaml(path)
+    except YamlProblem as exc:
+        problems.append(Problem(reader.name, exc.message, exc.line))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reader.problem(f"cannot read the file: {exc.__class__.__name__}")
+        return None
+    if not isinstance(document, dict):
+        reader.problem("expected a mapping of message names to texts", document)
+        return None
+    return load_messages(document, reader.problem)
+
+
+def revision(root: Path) -> str:
+    """A short hash of every knowledge file's name and bytes: the same files give the same revision on
+    any machine, so a journalled answer can be traced to the knowledge that produced it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 def load_knowledge(root: Path) -> KnowledgeBase:
     """Read every knowledge file under `root`; raise KnowledgeError listing all problems found."""
     root = Path(root)
@@ -372,6 +416,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     entries = _load_entries(root, sources, problems)
     checklists = _load_checklists(root, sources, problems)
     synonyms, words = _load_synonyms(root, problems)
+    messages = _load_messages(root, problems)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -383,4 +428,6 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         frozenset(words["stopwords"]),
         tuple(words["greetings"]),
         tuple(words["anchors"]),
+        messages,
+        revision(root),
     )

@@ -7,7 +7,10 @@ exec, which costs more than the rest of `cro-bot ask`'s start-up together.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from bot.knowledge.messages import Messages
 
 
 class Source(NamedTuple):
@@ -68,3 +71,5 @@ class KnowledgeBase(NamedTuple):
     stopwords: frozenset[str] = frozenset()
     greetings: tuple[str, ...] = ()
     anchors: tuple[str, ...] = ()  # domain terms; a question needs one to be answered
+    messages: Messages | None = None  # the bot's own wording (messages.yaml)
+    revision: str = ""  # a hash of the knowledge files: which version of the knowledge gave an answer

@@ -1,17 +1,5 @@
-"""Routing: question text -> curated entry (or clarify / fallback / help); topic -> checklist."""
+"""Routing: question text -> curated entry (or clarify / fallback / help); topic -> checklist.
 
-from bot.routing.checklists import ChecklistMatcher, ChecklistResult
-from bot.routing.router import ANSWERED, CLARIFY, FALLBACK, HELP, Router, RouteResult, Suggestion, Thresholds
-
-__all__ = [
-    "ANSWERED",
-    "CLARIFY",
-    "FALLBACK",
-    "HELP",
-    "ChecklistMatcher",
-    "ChecklistResult",
-    "RouteResult",
-    "Router",
-    "Suggestion",
-    "Thresholds",
-]
+Import the modules themselves (`bot.routing.router`, `bot.routing.thresholds`...): this package
+imports nothing, so reading the thresholds does not load rapidfuzz.
+"""

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
+from bot.domain import Status
 from bot.knowledge.model import Checklist, KnowledgeBase
-from bot.routing.router import ANSWERED, FALLBACK, HELP
 from bot.routing.text import visible
 from bot.routing.vocabulary import Vocabulary
 
@@ -18,7 +18,7 @@ _HELP_WORDS = {"", "help", "list", "all", "topics", "?"}
 
 class ChecklistResult(NamedTuple):
     topic: str
-    status: str  # answered, help (no topic: the list) or fallback (unknown topic: the list)
+    status: Status  # answered, help (no topic: the list) or fallback (unknown topic: the list)
     checklist: Checklist | None = None
 
 
@@ -43,7 +43,7 @@ class ChecklistMatcher:
         # Only invisible characters (a bidi mark, a zero-width space, a control character) is no
         # topic either, not an unknown one to be echoed back as an empty “”.
         if visible(topic).strip().lower().strip(" ?!.") in _HELP_WORDS:
-            return ChecklistResult(topic, HELP)
+            return ChecklistResult(topic, Status.HELP)
         key = self._key(topic)
         found = self.names.get(key)
         if found is None and key:
@@ -57,5 +57,5 @@ class ChecklistMatcher:
             best = process.extractOne(key, list(self.names), scorer=fuzz.ratio, score_cutoff=self.FUZZY_CUTOFF)
             found = self.names[best[0]] if best else None
         if found is None:
-            return ChecklistResult(topic, FALLBACK)
-        return ChecklistResult(topic, ANSWERED, self.kb.checklists[found])
+            return ChecklistResult(topic, Status.FALLBACK)
+        return ChecklistResult(topic, Status.ANSWERED, self.kb.checklists[found])

@@ -22,23 +22,10 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
+from bot.domain import Status
 from bot.knowledge.model import Entry, KnowledgeBase
+from bot.routing.thresholds import Thresholds
 from bot.routing.vocabulary import Vocabulary
-
-ANSWERED, CLARIFY, FALLBACK, HELP = "answered", "clarify", "fallback", "help"
-
-
-class Thresholds(NamedTuple):
-    # Defaults chosen from `cro-bot eval tests/eval/router_eval.yaml` histograms: no off-topic
-    # question there scores above ~46 once it passes the coverage floor.
-    answer: float = 55.0  # at or above, with the margin, the bot answers
-    clarify: float = 40.0  # between this and `answer` (or within the margin) it asks "did you mean"
-    margin: float = 5.0  # how far the best entry must lead the runner-up to be answered alone
-    # ...unless the runner-up is an entry the best one lists as related: the answer then carries it as a
-    # "related question" button, one click away, so a closer call is answered rather than asked back.
-    related_margin: float = 2.0
-    coverage: float = 0.5  # share of the question's weight the knowledge base must recognise
-    max_suggestions: int = 3
 
 
 class Suggestion(NamedTuple):
@@ -49,7 +36,7 @@ class Suggestion(NamedTuple):
 
 class RouteResult(NamedTuple):
     question: str
-    status: str
+    status: Status
     entry: Entry | None = None
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
@@ -65,15 +52,15 @@ class _Phrasing(NamedTuple):
 
 
 class Router:
-    """Routes questions to entries of one knowledge base. Build once; `route` is read-only."""
+    """Routes questions to entries of one knowledge base. Build once (it is cached with the knowledge
+    snapshot); `route` only reads it, with the thresholds its caller passes."""
 
     # A word in more phrasings than this is "common": it scores candidates but does not bring them.
     COMMON_POSTINGS = 150
     SHORTLIST = 12
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.thresholds = thresholds or Thresholds()
         texts = [t for e in kb.entries.values() for t in (e.title, *e.questions)]
         self.vocabulary = Vocabulary(kb, texts)
         per_entry: dict[str, list[tuple[str, ...]]] = {}
@@ -158,27 +145,27 @@ class Router:
         entries = self.kb.entries
         return bool(b) and (b in entries[a].related or a in entries[b].related)
 
-    def route(self, question: str) -> RouteResult:
+    def route(self, question: str, thresholds: Thresholds = Thresholds()) -> RouteResult:  # noqa: B008 - immutable
         words = self.vocabulary.content_words(question)
         if not words:
-            return RouteResult(question, HELP)
-        t = self.thresholds
+            return RouteResult(question, Status.HELP)
+        t = thresholds
         anchors = self.vocabulary.anchors
         off_domain = bool(anchors) and anchors.isdisjoint(words)  # nothing clinical in the question
         if off_domain or self.coverage(words) < t.coverage:
-            return RouteResult(question, FALLBACK, words=tuple(words))
+            return RouteResult(question, Status.FALLBACK, words=tuple(words))
         ranked = self.score_entries(words)
         if not ranked:
-            return RouteResult(question, FALLBACK, words=tuple(words))
+            return RouteResult(question, Status.FALLBACK, words=tuple(words))
         top_score, top_id = ranked[0]
         runner_up, runner_up_id = ranked[1] if len(ranked) > 1 else (0.0, "")
         margin = t.related_margin if self._related(top_id, runner_up_id) else t.margin
         if top_score >= t.answer and top_score - runner_up >= margin:
             entry = self.kb.entries[top_id]
-            return RouteResult(question, ANSWERED, entry, round(top_score, 1), words=tuple(words))
+            return RouteResult(question, Status.ANSWERED, entry, round(top_score, 1), words=tuple(words))
         floor = max(t.clarify, top_score - 2 * t.margin)
         close = [
             Suggestion(e, self.kb.entries[e].title, round(s, 1)) for s, e in ranked[: t.max_suggestions] if s >= floor
         ]
-        status = CLARIFY if len(close) >= 2 else FALLBACK
+        status = Status.CLARIFY if len(close) >= 2 else Status.FALLBACK
         return RouteResult(question, status, score=round(top_score, 1), suggestions=tuple(close), words=tuple(words))

@@ -21,9 +21,11 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2
 MAX_QUESTION_CHARS = 2000  # longer messages are cut before routing; nobody asks a 40 KB question
 
 
-def strip_slack_markup(text: str) -> str:
-    """Remove mentions, channel links, broadcasts, emoji codes and URLs; keep link labels."""
-    text = _LINK.sub(r" \1 ", text)
+def strip_slack_markup(text: str, *, keep_link_labels: bool = True) -> str:
+    """Remove mentions, channel links, broadcasts, emoji codes and URLs. A link's label is kept for
+    routing ("see <https://...|the TORO guidance>" asks about TORO), not for what is stored."""
+    if keep_link_labels:
+        text = _LINK.sub(r" \1 ", text)
     text = _SLACK_MARKUP.sub(" ", text)
     text = _EMOJI.sub(" ", text)
     return _URL.sub(" ", text)

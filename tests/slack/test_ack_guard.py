@@ -10,7 +10,7 @@ def failing_checklists(served, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the checklist could not be rendered")
 
-    monkeypatch.setattr(served.assistant, "checklist", explode)
+    monkeypatch.setattr(served.use_cases, "show_checklist", explode)
     return served
 
 
@@ -21,4 +21,4 @@ def test_a_listener_failing_after_its_ack_still_acknowledges(failing_checklists,
     deadline = time.monotonic() + 3  # the listener goes on in Bolt's thread after the ack
     while "failed after its ack" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "send_checklist failed after its ack: RuntimeError" in caplog.text
+    assert "ChecklistCommand.send failed after its ack: RuntimeError" in caplog.text

@@ -14,14 +14,7 @@ import sys
 
 import pytest
 
-from bot.render import (
-    ASK_ENTRY,
-    FEEDBACK_BLOCK,
-    FEEDBACK_HELPFUL,
-    FEEDBACK_NOT_HELPFUL,
-    NOT_ADVICE,
-    SHARE_CHECKLIST,
-)
+from bot.buttons import ASK_ENTRY, FEEDBACK_BLOCK, FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL, SHARE_CHECKLIST
 from tests.slack.test_events import block_text
 from tests.support.slack_requests import (
     CHANNEL_ID,
@@ -55,12 +48,14 @@ def new_hook(served) -> tuple[str, str]:
     return served.standin.hook_url(name), "/hooks/" + name
 
 
-def click(served, post, action_id: str, *, channel: str = CHANNEL_ID, value: str | None = None):
+def click(served, post, action_id: str, *, channel: str = CHANNEL_ID, value: str | None = None, user: str = USER_ID):
     """Click a button on the message the bot posted (`post`, its chat.postMessage call).
 
     Returns the HTTP response and the stand-in path of the click's response_url."""
     url, path = new_hook(served)
-    payload = block_actions(action_id, response_url=url, message=posted_message(post), channel=channel, value=value)
+    payload = block_actions(
+        action_id, response_url=url, message=posted_message(post), channel=channel, value=value, user=user
+    )
     return served.sender.action(payload), path
 
 
@@ -87,11 +82,11 @@ def db_rows(served, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def clarify_question(assistant) -> str:
+def clarify_question(use_cases) -> str:
     """A question the real knowledge base answers with "did you mean", found rather than assumed."""
     candidates = ["hybrid", "sites", "responsibility", "outsourcing", "data", "monitoring visits"]
     for question in candidates:
-        if assistant.router.route(question).status == "clarify":
+        if use_cases.router.route(question).status == "clarify":
             return question
     raise AssertionError(f"none of {candidates} gets a clarify reply any more; add a candidate that does")
 
@@ -100,7 +95,7 @@ def clarify_question(assistant) -> str:
 
 
 def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_buttons(served):
-    kb = served.assistant.kb
+    kb = served.use_cases.kb
     entry = kb.entries["aro-definition"]
     assert entry.related, "this test needs an entry with related questions"
 
@@ -137,7 +132,7 @@ def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_button
 
 
 def test_related_question_button_answers_that_entry_in_the_same_thread(served):
-    kb = served.assistant.kb
+    kb = served.use_cases.kb
     mention = app_mention("what is an ARO?")
     post = ask(served, mention)
     assert post.body["thread_ts"] == mention["ts"]
@@ -157,7 +152,7 @@ def test_related_question_button_answers_that_entry_in_the_same_thread(served):
 
 
 def test_related_question_button_in_a_dm_answers_in_the_dm_not_a_thread(served):
-    kb = served.assistant.kb
+    kb = served.use_cases.kb
     post = ask(served, direct_message("what is an ARO?"))
     assert not post.body.get("thread_ts")
     _, button = find_button(post.body["blocks"], f"{ASK_ENTRY}:0")
@@ -183,9 +178,9 @@ def test_related_question_button_in_a_dm_thread_answers_in_that_thread(served):
 
 
 def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served):
-    kb = served.assistant.kb
-    question = clarify_question(served.assistant)
-    suggestions = served.assistant.router.route(question).suggestions
+    kb = served.use_cases.kb
+    question = clarify_question(served.use_cases)
+    suggestions = served.use_cases.router.route(question).suggestions
     mention = app_mention(question)
 
     post = ask(served, mention)
@@ -212,34 +207,44 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     [(FEEDBACK_HELPFUL, 1, "marked this answer helpful"), (FEEDBACK_NOT_HELPFUL, 0, "marked this answer not helpful")],
     ids=["helpful", "not helpful"],
 )
-def test_feedback_replaces_the_buttons_with_thanks_and_stores_the_vote(served, action_id, helpful, verdict):
+def test_feedback_thanks_only_the_voter_and_stores_the_vote(served, action_id, helpful, verdict):
     post = ask(served, app_mention("what is an ARO?"))
     question_id, entry_id = feedback_value(post)
 
     response, hook = click(served, post, action_id)
 
     assert response.status == 200
-    [update] = served.standin.wait_for(hook, 1)
-    body = update.body
-    assert body["replace_original"] is True, "the message itself changes, so nobody votes twice"
-    assert body["text"] == post.body["text"], "the answer stays readable"
-    assert FEEDBACK_BLOCK not in [b.get("block_id") for b in body["blocks"]]
-    assert not {FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL} & action_ids(body["blocks"])
-    assert body["blocks"][0] == post.body["blocks"][0], "the answer is still shown"
-    assert buttons(body["blocks"], "related"), "the related questions stay clickable"
+    [reply] = served.standin.wait_for(hook, 1)
+    body = reply.body
+    assert body["response_type"] == "ephemeral", "only the voter sees the thank-you"
+    assert body["replace_original"] is False, "the answer and its buttons stay as they were for everyone else"
     shown = block_text(body["blocks"])
     assert "Thanks for the feedback" in shown and verdict + "." in shown
 
-    assert db_rows(served, "SELECT question_id, entry, helpful FROM feedback") == [(question_id, entry_id, helpful)]
+    assert db_rows(served, "SELECT question_id, entry, helpful, user FROM feedback") == [
+        (question_id, entry_id, helpful, USER_ID)
+    ]
     served.standin.assert_count_stays(hook, 1, within=0.2)
     served.assert_nothing_more_posted(already=1)
+
+
+def test_a_second_click_changes_the_vote_and_each_person_votes_once(served):
+    post = ask(served, app_mention("what is an ARO?"))
+    question_id, entry_id = feedback_value(post)
+
+    for action_id, user in ((FEEDBACK_HELPFUL, USER_ID), (FEEDBACK_NOT_HELPFUL, USER_ID), (FEEDBACK_HELPFUL, "U333")):
+        _, hook = click(served, post, action_id, user=user)
+        served.standin.wait_for(hook, 1)
+
+    votes = db_rows(served, "SELECT user, helpful FROM feedback WHERE question_id = ? ORDER BY user", (question_id,))
+    assert votes == [("U222", 0), ("U333", 1)], "the first voter changed their mind; the second voted once"
 
 
 # -- sharing a checklist ---------------------------------------------------------------------------
 
 
 def test_checklist_can_be_shared_in_the_channel_from_its_private_reply(served):
-    checklist = served.assistant.kb.checklists["monitoring"]
+    checklist = served.use_cases.kb.checklists["monitoring"]
     command_url, command_hook = new_hook(served)
     assert served.sender.command("monitoring", command_url).status == 200
     [private] = served.standin.wait_for(command_hook, 1)
@@ -259,7 +264,7 @@ def test_checklist_can_be_shared_in_the_channel_from_its_private_reply(served):
     [confirmation] = [c.body for c in sent if c.body.get("replace_original") is True]
     assert public.get("replace_original") is False, "the checklist is a new message, not the private one"
     assert checklist.title in public["text"] and checklist.items[0].text in public["text"]
-    assert NOT_ADVICE in public["text"]
+    assert served.use_cases.kb.messages.text("not_advice") in public["text"]
     assert SHARE_CHECKLIST not in action_ids(public.get("blocks") or []), "no share button on the shared copy"
     assert "Shared" in confirmation["text"] and checklist.title in confirmation["text"]
     assert confirmation.get("response_type") != "in_channel"
@@ -322,7 +327,7 @@ def test_share_button_naming_a_checklist_that_is_gone_gets_a_polite_private_repl
 
 
 def test_opening_the_home_tab_publishes_the_home_view_for_that_user(served):
-    kb = served.assistant.kb
+    kb = served.use_cases.kb
 
     assert served.sender.event(app_home_opened(user=USER_ID)).status == 200
 
@@ -335,7 +340,7 @@ def test_opening_the_home_tab_publishes_the_home_view_for_that_user(served):
     shown = block_text(view["blocks"])
     for checklist_id, checklist in kb.checklists.items():
         assert f"`{checklist_id}`" in shown and checklist.title in shown
-    assert NOT_ADVICE in shown
+    assert served.use_cases.kb.messages.text("not_advice") in shown
     assert "/cro-checklist" in shown
     served.standin.assert_count_stays("views.publish", 1, within=0.2)
 
@@ -379,7 +384,7 @@ def section(lines: list[str], heading: str) -> list[str]:
 
 
 def test_every_answered_question_and_vote_reaches_the_report(served, tmp_path):
-    kb = served.assistant.kb
+    kb = served.use_cases.kb
     mention = ask(served, app_mention("what is an ARO?"))
     dm = ask(served, direct_message("what is a CRO?"))
     _, related = find_button(mention.body["blocks"], f"{ASK_ENTRY}:0")

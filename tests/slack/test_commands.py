@@ -19,7 +19,7 @@ def run_command(served, text: str):
 
 
 def checklist_ids(served) -> list[str]:
-    return list(served.assistant.kb.checklists)
+    return list(served.use_cases.kb.checklists)
 
 
 def test_checklist_topic_is_acknowledged_then_sent_privately(served):
@@ -28,7 +28,7 @@ def test_checklist_topic_is_acknowledged_then_sent_privately(served):
     assert ack.status == 200
     assert ack.text == "", "the ack itself shows nothing; the checklist follows"
     assert reply["response_type"] == "ephemeral", "only the person who asked sees it"
-    title = served.assistant.kb.checklists["monitoring"].title
+    title = served.use_cases.kb.checklists["monitoring"].title
     assert title in reply["text"]
     assert len(NUMBERED_ITEM.findall(reply["text"])) >= 3, reply["text"]
     assert reply["blocks"]

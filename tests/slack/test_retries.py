@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.render import ASK_ENTRY, FEEDBACK_HELPFUL, SHARE_CHECKLIST
+from bot.buttons import ASK_ENTRY, FEEDBACK_HELPFUL, SHARE_CHECKLIST
 from tests.slack.test_procfile_web import WebProcess, free_port, start_web
 from tests.support.slack_requests import (
     FORM,
@@ -127,7 +127,7 @@ def test_feedback_click_delivered_twice_counts_one_vote(served):
     served.standin.wait_for("/hooks/", 1, timeout=10)
     served.assert_nothing_more_posted(already=1)  # by now the repeat would have been handled too
     [thanks] = served.standin.assert_count_stays("/hooks/", 1, within=0.1)
-    assert thanks.body["replace_original"] is True, "the buttons give way to a thank-you, once"
+    assert thanks.body["response_type"] == "ephemeral", "one thank-you, to the voter alone"
     with sqlite3.connect(served.settings.state_db) as conn:
         assert conn.execute("SELECT count(*) FROM feedback").fetchone() == (1,)
 

@@ -205,18 +205,18 @@ def test_settings_never_show_a_secret_however_printed():
 
 
 @pytest.mark.parametrize(
-    "settings",
+    ("settings", "mode"),
     [
-        Settings(bot_token=BOT_TOKEN),  # no signing secret
-        Settings(signing_secret=SIGNING_SECRET),  # no bot token
-        Settings(bot_token=BOT_TOKEN, app_token="xoxb-SEKRIT-app-token-77d0e3"),  # not an app token
-        Settings(app_token=APP_TOKEN),  # Socket Mode without a bot token
+        (Settings(bot_token=BOT_TOKEN), "http"),  # no signing secret
+        (Settings(signing_secret=SIGNING_SECRET), "http"),  # no bot token
+        (Settings(bot_token=BOT_TOKEN, app_token="xoxb-SEKRIT-app-token-77d0e3"), "socket"),  # not an app token
+        (Settings(app_token=APP_TOKEN), "socket"),  # Socket Mode without a bot token
     ],
     ids=["no signing secret", "no bot token", "malformed app token", "app token only"],
 )
-def test_errors_about_missing_settings_name_variables_never_values(settings):
+def test_errors_about_missing_settings_name_variables_never_values(settings, mode):
     with pytest.raises(SettingsError) as caught:
-        settings.require_slack()
+        settings.require_http() if mode == "http" else settings.require_socket_mode()
 
     error = caught.value
     assert "SLACK_" in str(error), "the variable to fix is named"

@@ -98,7 +98,7 @@ def test_health_check_reports_the_loaded_knowledge(served):
     health = response.json()
     assert health["status"] == "ok"
     assert health["entries"] > 0
-    assert health["entries"] == len(served.assistant.kb.entries)
+    assert health["entries"] == len(served.use_cases.kb.entries)
 
 
 @pytest.mark.parametrize("path", ["/", "/slack/event", "/admin", "/healthz/../slack/events"])
@@ -125,7 +125,7 @@ def test_hostile_mention_is_answered_without_broadcast_or_foreign_link(served):
 
 def test_missing_slack_settings_are_named():
     with pytest.raises(SettingsError) as caught:
-        Settings(bot_token="", signing_secret="").require_slack()
+        Settings(bot_token="", signing_secret="").require_http()
 
     assert "SLACK_BOT_TOKEN" in str(caught.value)
     assert "SLACK_SIGNING_SECRET" in str(caught.value)
@@ -135,11 +135,11 @@ def test_settings_errors_and_repr_never_show_secret_values():
     token, secret = "xoxb-test-do-not-show-9f2c", "signing-do-not-show-77e1"
 
     with pytest.raises(SettingsError) as missing_secret:
-        Settings(bot_token=token, signing_secret="").require_slack()
+        Settings(bot_token=token, signing_secret="").require_http()
     with pytest.raises(SettingsError) as missing_token:
-        Settings(bot_token="", signing_secret=secret).require_slack()
+        Settings(bot_token="", signing_secret=secret).require_http()
     with pytest.raises(SettingsError) as bad_app_token:
-        Settings(bot_token=token, app_token="xoxp-not-an-app-token-5d1a").require_slack()
+        Settings(bot_token=token, app_token="xoxp-not-an-app-token-5d1a").require_socket_mode()
 
     assert "SLACK_SIGNING_SECRET" in str(missing_secret.value)
     assert "SLACK_BOT_TOKEN" not in str(missing_secret.value)

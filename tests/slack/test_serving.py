@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.assistant import Assistant
 from bot.knowledge.model import KnowledgeBase
+from bot.routing.router import Router
 from bot.slack.web import MAX_BODY_BYTES
+from bot.state.memory import MemoryState
+from bot.use_cases import UseCases
 from tests.support.serving import post_streaming, served_app
 from tests.support.slack_requests import JSON, app_mention, event_callback, signed_headers
 from tests.support.slack_standin import SlackStandIn
@@ -53,8 +55,8 @@ def test_request_just_under_the_size_limit_is_still_served(served):
 
 
 def test_health_check_without_knowledge_takes_the_instance_out_of_rotation(standin, tmp_path):
-    empty = Assistant(KnowledgeBase(root=None))
-    with served_app(standin, tmp_path / "state.sqlite3", assistant=empty) as app:
+    empty = UseCases(Router(KnowledgeBase(root=None)), MemoryState())
+    with served_app(standin, tmp_path / "state.sqlite3", use_cases=empty) as app:
         response = app.sender.get("/healthz")
 
     assert response.status == 503
@@ -66,7 +68,7 @@ def test_health_check_with_knowledge_reports_its_entries(standin, tmp_path):
         response = app.sender.get("/healthz")
 
         assert response.status == 200
-        assert response.json() == {"status": "ok", "entries": len(app.assistant.kb.entries)}
+        assert response.json() == {"status": "ok", "entries": len(app.use_cases.kb.entries)}
         assert response.json()["entries"] > 0
 
 
@@ -129,5 +131,5 @@ def test_gunicorn_takes_its_settings_from_dotenv_too(tmp_path, standin):
 def test_gunicorn_defaults_without_settings(tmp_path, standin):
     config = gunicorn_config(tmp_path, standin, {})
 
-    assert (config["workers"], config["threads"], config["timeout"]) == ("2", "4", "30")
+    assert (config["workers"], config["threads"], config["timeout"]) == ("2", "8", "30")
     assert config["bind"] == "['0.0.0.0:3000']"

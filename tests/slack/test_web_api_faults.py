@@ -82,7 +82,7 @@ def test_rate_limited_answer_is_posted_after_the_wait_exactly_once(app, logs):
     assert "academic" in posted.body["text"].lower()
     assert posted.at - refused.at >= 0.9, "Slack's Retry-After was not honoured"
     app.assert_nothing_more_posted(already=2)  # one answer in the thread, no third attempt
-    assert "listener failed" not in logs.text
+    assert "failed after its ack" not in logs.text
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -95,7 +95,7 @@ def test_answer_is_posted_once_after_a_slack_server_error(app, logs, status):
     assert posted.response["ok"] is True
     assert posted.body["thread_ts"] == mention["ts"] == failed.body["thread_ts"]
     app.assert_nothing_more_posted(already=2)
-    assert "listener failed" not in logs.text
+    assert "failed after its ack" not in logs.text
 
 
 def test_slack_stalling_past_the_timeout_is_logged_and_the_next_mention_answered(app, logs):
@@ -107,7 +107,7 @@ def test_slack_stalling_past_the_timeout_is_logged_and_the_next_mention_answered
     ask(app)
 
     app.standin.wait_for("chat.postMessage", 1, timeout=10)
-    line = wait_for_log(logs, "listener failed", "timed out")
+    line = wait_for_log(logs, "failed after its ack", "timed out")
     assert "Timeout" in line
     # Not posted again: a post that timed out may well have reached the channel, and a second try
     # would show the person the same answer twice.
@@ -123,7 +123,7 @@ def test_slack_refusing_the_post_is_logged_by_its_error_and_the_app_keeps_servin
     ask(app)
 
     app.standin.wait_for("chat.postMessage", 1, timeout=10)
-    wait_for_log(logs, "listener failed", error)
+    wait_for_log(logs, "failed after its ack", error)
     app.standin.assert_count_stays("chat.postMessage", 1, within=0.3)  # a refusal is not worth retrying
     assert_next_mention_answered(app)
     assert_no_secrets(logs)

@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.assistant import Assistant
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.web import SlackWebApp
-from bot.store import Store
+from bot.state import State, open_state
+from bot.use_cases import UseCases
 from tests.support.slack_requests import Response, SlackSender, assert_nothing_more_posted
 from tests.support.slack_standin import SlackStandIn
 
@@ -91,7 +91,7 @@ class Served:
     sender: SlackSender
     standin: SlackStandIn
     settings: Settings
-    assistant: Assistant
+    use_cases: UseCases
 
     def posts(self) -> list:
         return self.standin.calls("chat.postMessage")
@@ -106,16 +106,18 @@ def served_app(
     standin: SlackStandIn,
     state_db: Path,
     *,
-    assistant: Assistant | None = None,
-    store: Store | None = None,
+    state: State | None = None,
+    use_cases: UseCases | None = None,
     **settings: Any,
 ) -> Iterator[Served]:
-    """The real app (build_app + SlackWebApp, as create_app builds it) with `settings` overriding the
-    test defaults, talking to `standin`; `assistant` defaults to the project's knowledge base and
-    `store` to one on `state_db`."""
+    """The real app (build_app + SlackWebApp, as a gunicorn worker builds it) with `settings`
+    overriding the test defaults, talking to `standin`; `state` defaults to an SQLite file at
+    `state_db`, `use_cases` to the project's knowledge with that state's journal."""
     config = Settings(
         bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=standin.api_url, state_db=state_db
     )._replace(**settings)
-    assistant = assistant or Assistant.from_settings(config)
-    with serve_wsgi(SlackWebApp(build_app(config, assistant, store=store), assistant)) as base_url:
-        yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, assistant)
+    state = state or open_state(str(state_db))
+    use_cases = use_cases or UseCases.from_settings(config, journal=state.journal)
+    app = SlackWebApp(build_app(config, use_cases, state.claims), use_cases, config.signing_secret)
+    with serve_wsgi(app) as base_url:
+        yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, use_cases)

@@ -21,14 +21,13 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-import bot.store as store_module
-from bot.store import Store
+from bot.state import State
+from bot.state.sqlite import SqliteState as Store
 from tests.support.serving import served_app
 from tests.support.slack_requests import direct_message, find_button, posted_message
 from tests.support.slack_standin import SlackStandIn
@@ -61,7 +60,7 @@ def python(code: str, *args: str, **popen) -> subprocess.Popen:
 
 WRITER = """
     import sys
-    from bot.store import Store
+    from bot.state.sqlite import SqliteState as Store
 
     store = Store(sys.argv[1])
     round_ = sys.argv[2]
@@ -128,7 +127,7 @@ def test_records_reported_written_survive_kill_9_and_the_file_stays_sound(tmp_pa
 
 CONCURRENT_WORKER = """
     import json, os, sys, time
-    from bot.store import Store
+    from bot.state.sqlite import SqliteState as Store
 
     path, name, go, count, keys = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     print("ready", flush=True)
@@ -204,18 +203,13 @@ class FlakyConnection:
         return getattr(self._conn, name)
 
 
-def test_a_new_file_busy_being_switched_to_wal_is_waited_for_not_given_up(tmp_path, monkeypatch, caplog):
+def test_a_new_file_busy_being_switched_to_wal_is_waited_for_not_given_up(tmp_path, caplog):
     """The race the rounds above look for, made certain: the first attempts find the file locked."""
-    real = sqlite3
-    shim = types.SimpleNamespace(
-        connect=lambda *a, **k: FlakyConnection(real.connect(*a, **k), failures=3),
-        Error=real.Error,
-        OperationalError=real.OperationalError,
-        Connection=real.Connection,
-    )
-    monkeypatch.setattr(store_module, "sqlite3", shim)
 
-    store = Store(tmp_path / "state.sqlite3")
+    def connect(path: str):
+        return FlakyConnection(sqlite3.connect(path, timeout=10, isolation_level=None), failures=3)
+
+    store = Store(tmp_path / "state.sqlite3", connect=connect)
 
     assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is not None
     assert not [r for r in caplog.records if "unusable" in r.getMessage()]
@@ -226,65 +220,52 @@ def test_a_new_file_busy_being_switched_to_wal_is_waited_for_not_given_up(tmp_pa
 _unique = itertools.count()
 
 
-class FullDiskStore(Store):
-    """A Store on a disk with no room left: each connection may not grow the file past its present
+FILL = (
+    ("INSERT INTO questions (at, surface, question, status) VALUES (0, 'fill', ?, 'fill')", False),
+    ("INSERT INTO claims (key, at) VALUES (?, 0)", True),
+    ("INSERT INTO feedback (at, entry, helpful) VALUES (0, ?, 0)", False),
+)
+
+
+def full_disk_connection(path: str) -> sqlite3.Connection:
+    """A connection to a file on a disk with no room left: it may not grow the file past its present
     size (PRAGMA max_page_count), and the free space inside it is filled first, as on a full disk."""
-
-    FILL = (
-        ("INSERT INTO questions (at, surface, question, status) VALUES (0, 'fill', ?, 'fill')", False),
-        ("INSERT INTO claims (key, at) VALUES (?, 0)", True),
-        ("INSERT INTO feedback (at, entry, helpful) VALUES (0, ?, 0)", False),
-    )
-
-    def _connection(self) -> sqlite3.Connection:
-        fresh = getattr(self._local, "conn", None) is None
-        conn = super()._connection()
-        if fresh:
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {pages}")
-            for sql, unique in self.FILL:
-                for size in (400, 40, 1):
-                    try:
-                        while True:
-                            conn.execute(sql, (f"{next(_unique)}-{'x' * size}" if unique else "x" * size,))
-                    except sqlite3.OperationalError as exc:
-                        assert "full" in str(exc)
-        return conn
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    for sql, unique in FILL:
+        for size in (400, 40, 1):
+            try:
+                while True:
+                    conn.execute(sql, (f"{next(_unique)}-{'x' * size}" if unique else "x" * size,))
+            except sqlite3.OperationalError as exc:
+                assert "full" in str(exc)
+    return conn
 
 
-def read_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make bot.store open its file as SQLite opens a file it may not write (a chmod 0444 file, which
-    root, who runs these tests in CI containers, would write anyway)."""
-    real = sqlite3
-
-    def connect(path, *args, **kwargs):
-        return real.connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
-
-    shim = types.SimpleNamespace(
-        connect=connect, Error=real.Error, OperationalError=real.OperationalError, Connection=real.Connection
-    )
-    monkeypatch.setattr(store_module, "sqlite3", shim)
+def read_only_connection(path: str) -> sqlite3.Connection:
+    """The file opened as SQLite opens a file it may not write (a chmod 0444 file, which root, who
+    runs these tests in CI containers, would write anyway)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", timeout=10, isolation_level=None, uri=True)
 
 
 def existing_file(tmp_path: Path) -> Path:
     path = tmp_path / "state.sqlite3"
     seed = Store(path)
     assert seed.record_question("dm", "from before", "answered", "aro-definition", 100.0) is not None
-    seed._local.conn.close()
+    del seed  # its connection closes with it
     return path
 
 
-def full_disk_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    return FullDiskStore(existing_file(tmp_path))
+def full_disk_store(tmp_path: Path) -> Store:
+    return Store(existing_file(tmp_path), connect=full_disk_connection)
 
 
-def read_only_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    path = existing_file(tmp_path)
-    read_only(monkeypatch)
-    return Store(path)
+def read_only_store(tmp_path: Path) -> Store:
+    return Store(existing_file(tmp_path), connect=read_only_connection)
 
 
-def chmod_read_only_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+def chmod_read_only_store(tmp_path: Path) -> Store:
     path = existing_file(tmp_path)
     for file in tmp_path.glob("state.sqlite3*"):
         file.chmod(0o444)
@@ -298,14 +279,16 @@ DEGRADED = {"full disk": full_disk_store, "read-only file": read_only_store, "ch
 
 def unusable_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
-        r for r in caplog.records if r.name == "bot.store" and r.levelno == logging.WARNING and "unusable" in r.message
+        r
+        for r in caplog.records
+        if r.name == "bot.state.sqlite" and r.levelno == logging.WARNING and "unusable" in r.message
     ]
 
 
 @pytest.mark.parametrize("which", list(DEGRADED))
-def test_a_store_that_cannot_write_degrades_without_raising(tmp_path, monkeypatch, caplog, which):
-    caplog.set_level(logging.WARNING, logger="bot.store")
-    store = DEGRADED[which](tmp_path, monkeypatch)
+def test_a_store_that_cannot_write_degrades_without_raising(tmp_path, caplog, which):
+    caplog.set_level(logging.WARNING, logger="bot.state.sqlite")
+    store = DEGRADED[which](tmp_path)
 
     assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is None
     store.record_feedback(None, "aro-definition", True)  # dropped, without raising
@@ -320,17 +303,17 @@ def test_a_store_that_cannot_write_degrades_without_raising(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("which", ["full disk", "read-only file"])
-def test_people_still_get_answers_in_slack_when_the_store_cannot_write(tmp_path, monkeypatch, caplog, which):
-    caplog.set_level(logging.WARNING, logger="bot.store")
-    store = DEGRADED[which](tmp_path, monkeypatch)
-    with SlackStandIn() as standin, served_app(standin, tmp_path / "x", store=store) as app:
+def test_people_still_get_answers_in_slack_when_the_store_cannot_write(tmp_path, caplog, which):
+    caplog.set_level(logging.WARNING, logger="bot.state.sqlite")
+    store = DEGRADED[which](tmp_path)
+    with SlackStandIn() as standin, served_app(standin, tmp_path / "x", state=State(store, store)) as app:
         dm = direct_message("what is an ARO?")
 
         assert app.sender.event(dm).status == 200
         assert app.sender.event(dm, retry_num=1).status == 200  # Slack retries: answered once still
 
         [post] = standin.wait_for("chat.postMessage", 1, timeout=10)
-        answer = app.assistant.kb.entries["aro-definition"].answer
+        answer = app.use_cases.kb.entries["aro-definition"].answer
         assert post.body["text"].startswith(answer)
         _, helpful = find_button(posted_message(post)["blocks"], "feedback_helpful")
         assert helpful["value"] == ":aro-definition", "no record id to refer to, but the vote still names the entry"

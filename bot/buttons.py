@@ -1,0 +1,43 @@
+"""The buttons on the bot's messages: their action ids, and the values they carry, written and read
+in this one place (the renderer puts them on messages, the Slack listeners read them back).
+
+Values carry ids, never user text: a button's value comes back to the bot in a payload anyone in the
+channel can trigger, so it is parsed as untrusted input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+ASK_ENTRY = "ask_entry"  # related / did-you-mean buttons; action id "ask_entry:N" (unique per message)
+ASK_ENTRY_PATTERN = re.compile(rf"^{ASK_ENTRY}(:\d+)?$")
+FEEDBACK_HELPFUL = "feedback_helpful"
+FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+FEEDBACK_BLOCK = "feedback"
+SHARE_CHECKLIST = "share_checklist"  # value: checklist id
+
+
+def ask_entry_action(index: int) -> str:
+    """Slack needs the action ids within one actions block to differ."""
+    return f"{ASK_ENTRY}:{index}"
+
+
+class FeedbackRef(NamedTuple):
+    question_id: int | None  # the journal record of the question answered (None: not stored)
+    entry_id: str
+
+
+def feedback_value(ref: FeedbackRef) -> str:
+    return f"{ref.question_id or ''}:{ref.entry_id}"
+
+
+def parse_feedback(value: str) -> FeedbackRef:
+    """A feedback button's value; a question id that is not plain ASCII digits ("²", "-1") is no id."""
+    question, _, entry_id = value.partition(":")
+    question_id = int(question) if question.isascii() and question.isdigit() else None
+    return FeedbackRef(question_id, entry_id)
+
+
+def is_helpful(action_id: str) -> bool:
+    return action_id == FEEDBACK_HELPFUL

@@ -1,0 +1,129 @@
+"""The bot's own wording (knowledge/messages.yaml): help, "I don't know", replies to buttons, Home tab.
+
+Validated like the rest of the knowledge: every text present, and only the placeholders its use
+fills in, so a curator's typo ("{titels}") is named by `cro-bot check`, not found by a user.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from typing import NamedTuple
+
+from bot.domain import Surface
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _spec(*allowed: str, required: tuple[str, ...] = ()) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(allowed), frozenset(required)
+
+
+# Each message, with the placeholders it may use (and, second, those it must use).
+TEXTS = {
+    "not_advice": _spec(),
+    "help_intro": _spec(),
+    "clarify": _spec(),
+    "clarify_ask_again": _spec(),
+    "fallback": _spec(),
+    "fallback_closest": _spec("titles", required=("titles",)),
+    "fallback_topics": _spec("topics", required=("topics",)),
+    "escalation": _spec("contact", required=("contact",)),
+    "escalation_default": _spec(),
+    "english_only": _spec(),
+    "checklists_heading": _spec(),
+    "checklist_unknown": _spec("topic"),
+    "checklist_shared": _spec("title"),
+    "feedback_thanks": _spec("verdict", required=("verdict",)),
+    "gone": _spec(),
+    "error": _spec(),
+    "home_title": _spec(),
+    "home_how": _spec(),
+    "home_checklists": _spec(),
+    "home_known": _spec("count"),
+    "privacy": _spec("days"),
+}
+BY_SURFACE = {"help_how": _spec(), "help_checklists": _spec(), "fallback_checklist": _spec()}
+LISTS = ("examples", "topics")
+SURFACES = ("slack", "cli")
+
+
+class Messages(NamedTuple):
+    texts: dict[str, str]
+    by_surface: dict[str, dict[str, str]]  # message -> {"slack": ..., "cli": ...}
+    lists: dict[str, tuple[str, ...]]
+
+    def text(self, key: str, **fill: object) -> str:
+        return self.texts[key].format(**fill) if fill else self.texts[key]
+
+    def for_surface(self, key: str, surface: Surface) -> str:
+        return self.by_surface[key]["cli" if surface == Surface.CLI else "slack"]
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        return self.lists["examples"]
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.lists["topics"]
+
+
+def placeholders(text: str) -> set[str] | None:
+    """The {names} in `text`, or None if its braces are malformed."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
+
+
+def check_placeholders(text: str, allowed: frozenset[str], required: frozenset[str] = _NONE) -> str | None:
+    """What is wrong with the placeholders in `text`, or None."""
+    names = placeholders(text)
+    if names is None:
+        return "has an unmatched { or }: write {{ or }} for a literal brace"
+    unknown = names - allowed
+    if unknown:
+        shown = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+        return f"uses {', '.join('{' + n + '}' for n in sorted(unknown))}; allowed here: {shown}"
+    missing = required - names
+    if missing:
+        return f"must use {', '.join('{' + n + '}' for n in sorted(missing))}"
+    return None
+
+
+def load_messages(document: object, problem: Callable[..., None]) -> Messages:
+    """Messages from the parsed messages.yaml `document`; each problem goes to `problem(message, node,
+    item, field)` (the loader's reporter), naming the message and its field."""
+    data = document if isinstance(document, dict) else {}
+    texts: dict[str, str] = {}
+    by_surface: dict[str, dict[str, str]] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+
+    def text_at(value: object, field: str, spec: tuple[frozenset[str], frozenset[str]]) -> str:
+        if not isinstance(value, str) or not value.strip():
+            problem("is missing or not text", data, "messages", field)
+            return ""
+        wrong = check_placeholders(value, *spec)
+        if wrong:
+            problem(wrong, data, "messages", field)
+        return value.strip()
+
+    for key, spec in TEXTS.items():
+        texts[key] = text_at(data.get(key), key, spec)
+    for key, spec in BY_SURFACE.items():
+        value = data.get(key)
+        if not isinstance(value, dict):
+            problem(f"must be a mapping with {' and '.join(SURFACES)}", data, "messages", key)
+            value = {}
+        by_surface[key] = {s: text_at(value.get(s), f"{key}.{s}", spec) for s in SURFACES}
+    for key in LISTS:
+        value = data.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            problem("must be a list of texts", data, "messages", key)
+            value = []
+        lists[key] = tuple(v.strip() for v in value)
+    known = {*TEXTS, *BY_SURFACE, *LISTS}
+    for key in data:
+        if key not in known:
+            problem(f"unknown message (known: {', '.join(sorted(known))})", data, "messages", str(key))
+    return Messages(texts, by_surface, lists)

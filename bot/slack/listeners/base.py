@@ -1,0 +1,94 @@
+"""What every listener shares: its use cases and claims, answering one Slack delivery once, and
+logging (never raising) a failure after Slack has had its acknowledgement."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bot.state import DeliveryClaims
+from bot.use_cases import Asker, UseCases
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., None])
+
+
+class Listener:
+    def __init__(self, use_cases: UseCases, claims: DeliveryClaims) -> None:
+        self.use_cases = use_cases
+        self.claims = claims
+
+
+def delivery_key(body: dict) -> str | None:
+    """What names one delivery, the same on Slack's retries of it: a message's channel and ts; a
+    command's trigger_id; a click's trigger_id and action_ts. None when the payload lacks them (then
+    it is answered: better twice than never)."""
+    event = body.get("event")
+    if isinstance(event, dict):
+        channel, ts = event.get("channel"), event.get("ts")
+        return f"msg:{channel}:{ts}" if channel and ts else None
+    if "command" in body:
+        trigger = body.get("trigger_id")
+        return f"cmd:{trigger}" if trigger else None
+    actions = body.get("actions")
+    if body.get("type") == "block_actions" and isinstance(actions, list) and actions:
+        trigger, action_ts = body.get("trigger_id"), actions[0].get("action_ts")
+        return f"act:{trigger}:{action_ts}" if trigger and action_ts else None
+    return None
+
+
+def asker(body: dict) -> Asker:
+    """Who sent this payload, and from which workspace (kept with the question in the journal)."""
+    user = body.get("user_id") or (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id")
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    return Asker(user if isinstance(user, str) else "", team if isinstance(team, str) else "")
+
+
+def failure(exc: BaseException) -> str:
+    """An exception as a log line: its type and where it was raised, and for Slack's refusals and
+    network errors their short reason ("not_in_channel", "timed out"); never any other message, which
+    may quote user text or a request."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.client import slack_error
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    reason = ""
+    if isinstance(exc, SlackApiError):
+        reason = f" ({slack_error(exc)})"
+    elif isinstance(exc, OSError):
+        reason = f" ({(exc.strerror or str(exc))[:100]})"
+    return f"{type(exc).__name__}{reason}{where}"
+
+
+def once(when: Callable[[dict], bool] | None = None) -> Callable[[F], F]:
+    """Run a listener method (which must take `body`) once per Slack delivery, and log what fails.
+
+    `when(body)` says whether the payload is one to handle at all (a person's message, not a bot's):
+    others are ignored without taking a claim. Bolt has acknowledged the request before the listener
+    runs (events: always; the rest: the ack_non_events middleware), so an error here is logged, not
+    raised: Bolt would otherwise turn it into a failure Slack shows for a request that was in fact
+    received. functools.wraps keeps the signature Bolt reads its arguments from."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def run(self: Listener, **kwargs: Any) -> None:
+            body = kwargs["body"]
+            if when is not None and not when(body):
+                return
+            key = delivery_key(body)
+            if key and not self.claims.claim(key):
+                log.info("already handled this %s; ignoring the repeat", key.split(":", 1)[0])
+                return
+            try:
+                method(self, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - logged; Slack already has its acknowledgement
+                log.error("%s failed after its ack: %s", method.__qualname__, failure(exc))
+
+        return run  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,159 @@
+"""Starting the bot against Slack, in the mode the entry point names (never inferred from which
+secrets happen to be set):
+
+- HTTP: the Procfile's `web:` line (gunicorn) and `cro-bot run --http`;
+- Socket Mode: the Procfile's `worker:` line and `cro-bot run` (`--socket`).
+
+Each start checks, in order, the settings the mode needs, the knowledge, and the bot token with
+Slack, and only then opens the state file, so a failed start is one line naming its cause and leaves
+nothing behind. Everything is built once here and handed to the app explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import NamedTuple
+
+from slack_bolt import App
+
+from bot.knowledge.errors import KnowledgeError
+from bot.settings import Settings, SettingsError, load_settings
+from bot.slack.app import build_app
+from bot.slack.client import slack_error, web_client
+from bot.slack.logs import configure_logging
+from bot.state import open_state
+from bot.use_cases import UseCases, load_router
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 24 * 3600
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in one line, naming the setting to fix."""
+
+
+class Running(NamedTuple):
+    app: App
+    use_cases: UseCases
+
+
+def check_before_start(settings: Settings, *, http: bool) -> None:
+    """Everything a start needs, checked before anything is opened: raises StartupError."""
+    try:
+        settings.require_http() if http else settings.require_socket_mode()
+        load_router(settings)  # validates the knowledge (and warms its cache for the workers)
+    except (SettingsError, KnowledgeError) as exc:
+        raise StartupError(str(exc)) from None
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        web_client(settings).auth_test()
+    except SlackApiError as exc:
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN: {slack_error(exc)}") from None
+    except OSError as exc:
+        raise StartupError(f"Slack could not be reached ({type(exc).__name__}); check SLACK_API_URL") from None
+
+
+def build(settings: Settings) -> Running:
+    """The app with its use cases and state, after `check_before_start` has passed."""
+    state = open_state(str(settings.state_db))
+    use_cases = UseCases.from_settings(settings, journal=state.journal)
+    app = build_app(settings, use_cases, state.claims)
+    _purge_on_schedule(use_cases)
+    return Running(app, use_cases)
+
+
+def _purge_on_schedule(use_cases: UseCases) -> None:
+    """Delete records past STATE_RETENTION_DAYS now and once a day, in the background."""
+
+    def purge() -> None:
+        try:
+            removed = use_cases.purge_expired()
+            if removed:
+                log.info("purged %d records older than %d days", removed, use_cases.retention_days)
+        except Exception as exc:  # noqa: BLE001 - the next round tries again
+            log.warning("purging old records failed: %s", type(exc).__name__)
+        timer = threading.Timer(PURGE_EVERY_SECONDS, purge)
+        timer.daemon = True
+        timer.start()
+
+    purge()
+
+
+def start_http_worker():  # -> SlackWebApp (imported late: bot.slack.web imports this module)
+    """One gunicorn worker's WSGI app. The master has checked the settings, knowledge and token before
+    forking (bot/slack/gunicorn_conf.py), so this fails only if something changed in between; it then
+    raises gunicorn's AppImportError, which stops the server (a SystemExit would only restart the
+    worker, forever)."""
+    from gunicorn.errors import AppImportError
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.web import SlackWebApp
+
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        settings.require_http()
+        running = build(settings)
+    except (SettingsError, KnowledgeError) as exc:
+        raise AppImportError(f"cro-bot cannot start: {exc}") from None
+    except (BoltError, SlackApiError, OSError) as exc:
+        raise AppImportError(f"cro-bot cannot start: Slack refused or unreachable: {slack_error(exc)}") from None
+    return SlackWebApp(running.app, running.use_cases, settings.signing_secret, settings.web_body_timeout)
+
+
+def run_http(settings: Settings) -> int:
+    """`cro-bot run --http`: the same gunicorn process the Procfile's `web:` line starts."""
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:bot.slack.gunicorn_conf",
+        "bot.slack.web:create_app()",
+    ]
+    os.execv(sys.executable, argv)
+    return 0  # not reached
+
+
+class _Stop(Exception):
+    """Raised by SIGTERM in the main thread, to leave SocketModeHandler.start()'s endless wait."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def run_socket_mode(settings: Settings) -> int:
+    """`cro-bot run` / the Procfile's `worker:` line."""
+    configure_logging(settings.log_level)
+    try:
+        check_before_start(settings, http=False)
+    except StartupError as exc:
+        log.error("cro-bot cannot start: %s", exc)
+        return 1
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    running = build(settings)
+    # The handler's SocketModeClient calls apps.connections.open through app.client, so SLACK_API_URL
+    # applies to Socket Mode as well.
+    handler = SocketModeHandler(running.app, settings.app_token)
+    # A platform stops a worker with SIGTERM (Ctrl+C is the same by hand): disconnect, so Slack sends
+    # nothing more here, let the answers already under way finish, and exit 0 rather than die mid-reply.
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        handler.start()
+    except (_Stop, KeyboardInterrupt):
+        log.info("stopping: closing the Socket Mode connection")
+    except (SlackApiError, OSError) as exc:  # e.g. apps.connections.open refusing the app token
+        log.error("Slack refused the Socket Mode connection: %s (check SLACK_APP_TOKEN)", slack_error(exc))
+        return 1
+    finally:
+        handler.close()
+    return 0

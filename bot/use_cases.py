@@ -1,0 +1,216 @@
+"""The one front door: everything a person can ask of the bot, whichever surface they ask on.
+
+The CLI and every Slack listener call these methods and only adapt their input and output: a use case
+routes (or looks up), records what happened in the journal, and renders the reply, in that order, so
+"the CLI prints what Slack shows" holds by construction. Each returns the reply to show and what was
+recorded. No Slack imports here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from bot.buttons import parse_feedback
+from bot.domain import Status, Surface
+from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase, Source
+from bot.render import (
+    Reply,
+    feedback_thanks,
+    render_answer,
+    render_checklist,
+    render_home,
+    render_notice,
+    render_route,
+)
+from bot.routing.checklists import ChecklistMatcher
+from bot.routing.router import Router, Suggestion
+from bot.routing.thresholds import Thresholds
+from bot.settings import Settings
+from bot.snapshot import cached, default_cache_dir
+from bot.state import Journal, open_state
+
+log = logging.getLogger(__name__)
+DAY_SECONDS = 86400
+
+
+class Asker(NamedTuple):
+    """Who asked, for the journal: a Slack user and workspace (empty offline)."""
+
+    user: str = ""
+    team: str = ""
+
+
+NOBODY = Asker()  # offline: no Slack user or workspace
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+class Answer(NamedTuple):
+    question: str
+    status: Status
+    entry: Entry | None
+    score: float
+    suggestions: tuple[Suggestion, ...]
+    reply: Reply
+    question_id: int | None  # the journal record (None: not recorded)
+    sources: tuple[tuple[Citation, Source], ...] = ()
+
+
+class ChecklistShown(NamedTuple):
+    topic: str
+    status: Status
+    checklist: Checklist | None
+    reply: Reply
+    question_id: int | None
+
+
+class VoteRecorded(NamedTuple):
+    recorded: bool  # False: the answer voted on is no longer in the knowledge base
+    reply: Reply  # the thank-you (or "gone") to show the voter alone
+
+
+def load_router(settings: Settings) -> Router:
+    """The indexed knowledge for `settings.knowledge_dir`, from the snapshot cache when it is current;
+    raises KnowledgeError naming every problem."""
+    folder = Path(settings.knowledge_dir)
+
+    def build() -> Router:
+        from bot.knowledge.loader import load_knowledge  # YAML is only parsed on a cache miss
+
+        return Router(load_knowledge(folder))
+
+    return cached(folder, build, default_cache_dir() if settings.knowledge_cache else None)
+
+
+class UseCases:
+    def __init__(
+        self,
+        router: Router,
+        journal: Journal,
+        *,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        escalation_contact: str = "",
+        retention_days: int = 180,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.router = router
+        self.kb: KnowledgeBase = router.kb
+        self.journal = journal
+        self.thresholds = thresholds
+        self.escalation_contact = escalation_contact
+        self.retention_days = retention_days
+        self._clock = clock
+        self._checklists = ChecklistMatcher(self.kb, router.vocabulary)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, journal: Journal | None = None) -> UseCases:
+        """Built once at start-up. `journal` defaults to the state named by STATE_DB."""
+        router = load_router(settings)
+        if journal is None:
+            journal = open_state(str(settings.state_db)).journal
+        return cls(
+            router,
+            journal,
+            thresholds=settings.thresholds,
+            escalation_contact=settings.escalation_contact,
+            retention_days=settings.state_retention_days,
+        )
+
+    # -- questions ---------------------------------------------------------------------------------
+
+    def answer_question(self, text: str, surface: Surface, asker: Asker = NOBODY) -> Answer:
+        """Route a question, record it, and render the reply (its feedback buttons name the record)."""
+        result = self.router.route(text, self.thresholds)
+        log.debug(
+            "%s question: %s %s (%.1f)", surface, result.status, result.entry.id if result.entry else "-", result.score
+        )
+        question_id = self._record(
+            surface, text, result.status, result.entry.id if result.entry else None, result.score, asker
+        )
+        reply = render_route(
+            result, self.kb, question_id=question_id, surface=surface, escalation_contact=self.escalation_contact
+        )
+        return Answer(
+            text,
+            result.status,
+            result.entry,
+            result.score,
+            result.suggestions,
+            reply,
+            question_id,
+            self._sources(result.entry),
+        )
+
+    def answer_entry(self, entry_id: str, asker: Asker = NOBODY, surface: Surface = Surface.BUTTON) -> Answer:
+        """A chosen entry (a related or did-you-mean button); "gone" if the knowledge no longer has it."""
+        entry = self.kb.entries.get(entry_id)
+        if entry is None:
+            return Answer(entry_id, Status.FALLBACK, None, 0.0, (), render_notice(self.kb, "gone"), None)
+        question_id = self._record(surface, entry.title, Status.ANSWERED, entry.id, 100.0, asker)
+        reply = render_answer(
+            entry, self.kb, question_id=question_id, surface=surface, escalation_contact=self.escalation_contact
+        )
+        return Answer(entry.title, Status.ANSWERED, entry, 100.0, (), reply, question_id, self._sources(entry))
+
+    def _sources(self, entry: Entry | None) -> tuple[tuple[Citation, Source], ...]:
+        return tuple((c, self.kb.sources[c.source_id]) for c in entry.sources) if entry else ()
+
+    def _record(
+        self, surface: Surface, text: str, status: Status, entry_id: str | None, score: float, asker: Asker
+    ) -> int | None:
+        return self.journal.record_question(
+            surface, text, status, entry_id, score, user=asker.user, team=asker.team, revision=self.kb.revision
+        )
+
+    # -- checklists --------------------------------------------------------------------------------
+
+    def show_checklist(
+        self,
+        topic: str,
+        asker: Asker = NOBODY,
+        surface: Surface = Surface.CHECKLIST,
+        *,
+        shareable: bool = True,
+    ) -> ChecklistShown:
+        """The checklist a topic names (or the list of them), recorded like a question."""
+        result = self._checklists.match(topic)
+        checklist_id = result.checklist.id if result.checklist else None
+        question_id = self._record(Surface.CHECKLIST, topic or "(no topic)", result.status, checklist_id, 0.0, asker)
+        reply = render_checklist(result, self.kb, shareable=shareable, surface=surface)
+        return ChecklistShown(topic, result.status, result.checklist, reply, question_id)
+
+    def share_checklist(self, checklist_id: str) -> ChecklistShown:
+        """The checklist to post for the whole channel (no share button), or "gone"."""
+        checklist = self.kb.checklists.get(checklist_id)
+        if checklist is None:
+            return ChecklistShown(checklist_id, Status.FALLBACK, None, render_notice(self.kb, "gone"), None)
+        result = self._checklists.match(checklist.id)
+        reply = render_checklist(result, self.kb, shareable=False)
+        return ChecklistShown(checklist_id, Status.ANSWERED, checklist, reply, None)
+
+    def checklist_shared_note(self, checklist: Checklist) -> Reply:
+        return Reply(self.kb.messages.text("checklist_shared", title=checklist.title))  # type: ignore[union-attr]
+
+    # -- feedback, home, notices -------------------------------------------------------------------
+
+    def record_vote(self, button_value: str, helpful: bool, asker: Asker = NOBODY) -> VoteRecorded:
+        """One person's 👍/👎 on one answer (a second click by them changes it)."""
+        ref = parse_feedback(button_value)
+        if ref.entry_id not in self.kb.entries:
+            return VoteRecorded(False, render_notice(self.kb, "gone"))
+        self.journal.record_feedback(ref.question_id, ref.entry_id, helpful, user=asker.user)
+        return VoteRecorded(True, feedback_thanks(self.kb, helpful))
+
+    def home_view(self) -> dict:
+        return render_home(self.kb, self.retention_days)
+
+    def notice(self, key: str) -> Reply:
+        """A fixed message: "error" (something failed on our side), "gone", "english_only"."""
+        return render_notice(self.kb, key)
+
+    def purge_expired(self) -> int:
+        """Delete what is older than the retention period; how many records went."""
+        return self.journal.purge(before=self._clock() - self.retention_days * DAY_SECONDS)
