@@ -292,3 +292,15 @@ def test_no_must_rests_on_ich_or_ema_alone(kb):
             basis = tuple(c.source_id for c in item.basis)
             offenders += [(checklist.id, s) for s in sentences(item.text) if guidance_only_duty(s, basis)]
     assert not offenders, "ICH and EMA say 'should'; cite a regulation or soften the verb"
+
+
+# --- the {escalation_contact} placeholder ---------------------------------------------------------
+LONGEST_DEFAULT_CONTACT = "your study's regulatory lead"  # what the bot says when no contact is configured
+
+
+def test_escalation_placeholder_is_exact_and_leaves_room_for_the_contact(kb):
+    for entry in kb.entries.values():
+        text = entry.answer.replace("{escalation_contact}", "")
+        assert "escalation_contact" not in text and "escalation contact" not in text.lower(), entry.id
+        filled = entry.answer.replace("{escalation_contact}", LONGEST_DEFAULT_CONTACT)
+        assert len(filled) <= ANSWER_MAX, (entry.id, len(filled))
