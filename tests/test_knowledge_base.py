@@ -174,7 +174,7 @@ def test_every_entry_cites_a_source_with_a_section(kb):
 
 
 def test_regulatory_answers_cite_regulatory_sources(kb):
-    regulatory = {s for s in kb.sources if s.startswith(("ich-", "cfr-", "eu-", "fda-", "ema-"))}
+    regulatory = {s for s in kb.sources if s.startswith(("ich-", "cfr-", "eu-", "fda-", "ema-", "uk-"))}
     for entry in kb.entries.values():
         mentions_section = re.search(r"\b(E6\(R[23]\)|21 CFR|Art(icle)?\.? 7[12])\b", entry.answer)
         if mentions_section:
@@ -228,3 +228,80 @@ def test_every_checklist_alias_resolves_to_its_checklist(use_cases, kb):
         for alias in (checklist.id, *checklist.aliases):
             result = use_cases.show_checklist(alias)
             assert result.checklist and result.checklist.id == checklist.id, (alias, checklist.id)
+
+
+# --- "must" belongs to binding texts -----------------------------------------------------------
+# ICH guidelines and EMA Q&As say "should"; only regulations (21 CFR, EU CTR, UK SIs) bind. A sentence
+# that puts a duty as "must"/"has to"/"required" and cites only ICH or EMA overstates its basis.
+MODAL = re.compile(r"\b(must|has to|have to|required|requires)\b", re.IGNORECASE)
+# A regulation named anywhere in the sentence: then "must" has a binding basis in the same sentence.
+REGULATION = re.compile(
+    r"\bCFR\b|\bPart (11|50|56|312|812)\b|\b[1-9]\d{2}\.\d+|Regulation \(EU\)|\b536/2014\b|\bEU CTR\b|\bCTR\b"
+    r"|\bArt(icle)?s?\.? ?\d|\bUK SI\b|\bSI \d{4}/\d+|\breg(ulation)? \d+\(|\bDirective\b"
+)
+# An ICH or EMA citation: a parenthesis naming ICH/E6/E8/Principle/Annex/Glossary/EMA/Q&A, or holding
+# only ICH-style section numbers such as "(3.6.1)" or "(10.1-10.3)".
+PARENTHESIS = re.compile(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+GUIDANCE = re.compile(r"\bICH\b|\bE6\b|\bE6\(R[23]\)|\bE8\b|\bPrinciple\b|\bAnnex\b|\bGlossary\b|\bEMA\b|Q&A", re.I)
+ICH_NUMBERS = re.compile(r"^\s*(?:[1-9]\d?(?:\.\d+)+(?:\([a-z]\))?[a-z]?(?:\s*[-,;]\s*|\s+and\s+|\s*$))+$")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z•*])")
+
+
+def sentences(text):
+    for line in text.splitlines():
+        yield from (s for s in SENTENCE_END.split(line.strip()) if s)
+
+
+def cites_guidance(sentence):
+    return any(GUIDANCE.search(p) or ICH_NUMBERS.match(p) for p in PARENTHESIS.findall(sentence))
+
+
+def guidance_only_duty(sentence, basis_ids=()):
+    """True if the sentence states a duty as "must"/"required" and its only citations are ICH or EMA.
+    `basis_ids` are a checklist item's basis source ids, which count as its citations too."""
+    if not MODAL.search(sentence) or REGULATION.search(sentence):
+        return False
+    if any(s.startswith(("cfr-", "eu-", "uk-")) for s in basis_ids):
+        return False
+    return cites_guidance(sentence) or any(s.startswith(("ich-", "ema-")) for s in basis_ids)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "basis", "flagged"),
+    [
+        ("• The sponsor must oversee the CRO (E6(R2) 5.2 addendum on sponsor oversight).", (), True),
+        ("• Sponsors have to keep oversight (3.9).", (), True),
+        ("• It is required by EMA inspectors (EMA GCP Q&A 17).", (), True),
+        ("• The transfer must be described in writing (21 CFR 312.52(a)).", (), False),
+        ("• Delegation must be in a written contract (Regulation (EU) 536/2014 Art 71; E6(R3) 3.6.4).", (), False),
+        ("• The sponsor should oversee the CRO (E6(R3) Principle 10.3).", (), False),
+        ("• A CRO must follow the trial's rules.", (), False),
+        ("The CRO must report incidents to the sponsor.", ("ich-e6-r3",), True),
+        ("The CRO must report IND safety reports on time.", ("ich-e6-r3", "cfr-21-312"), False),
+        ("The agreement sets how soon visit reports reach the sponsor.", ("ema-gcp-qa17-oversight",), False),
+    ],
+)
+def test_the_duty_detector_reads_citations_as_intended(sentence, basis, flagged):
+    assert guidance_only_duty(sentence, basis) is flagged
+
+
+def test_no_must_rests_on_ich_or_ema_alone(kb):
+    offenders = [(e.id, s) for e in kb.entries.values() for s in sentences(e.answer) if guidance_only_duty(s)]
+    for checklist in kb.checklists.values():
+        for item in (*checklist.items, checklist.closing):
+            basis = tuple(c.source_id for c in item.basis)
+            offenders += [(checklist.id, s) for s in sentences(item.text) if guidance_only_duty(s, basis)]
+    assert not offenders, "ICH and EMA say 'should'; cite a regulation or soften the verb"
+
+
+# --- the {escalation_contact} placeholder ---------------------------------------------------------
+LONG_CONTACT = "#clinical-quality-and-regulatory-affairs"  # a configured ESCALATION_CONTACT of a realistic length
+
+
+def test_escalation_placeholder_is_exact_and_leaves_room_for_the_contact(kb):
+    for entry in kb.entries.values():
+        text = entry.answer.replace("{escalation_contact}", "")
+        assert "escalation_contact" not in text and "escalation contact" not in text.lower(), entry.id
+        for contact in (kb.messages.text("escalation_default"), LONG_CONTACT):
+            filled = entry.answer.replace("{escalation_contact}", contact)
+            assert len(filled) <= ANSWER_MAX, (entry.id, len(filled))
