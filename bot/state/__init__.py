@@ -1,10 +1,17 @@
 """The bot's state behind two small interfaces, as slack_sdk keeps installations behind its stores:
 
-- `DeliveryClaims`: "has this Slack delivery been handled already?" (Slack retries; several workers);
+- `DeliveryClaims`: "has this Slack delivery been handled already?" (Slack retries; several workers and
+  instances), and for questions, the durable record of each accepted question until it is answered;
 - `Journal`: every question with its outcome, and the feedback votes, for `cro-bot report`.
 
-Backends: `sqlite.SqliteState` (the default, a file shared by the workers of one machine) and
-`memory.MemoryState` (the offline CLI, which keeps nothing). `open_state` picks one from settings.
+Backends: `sql.SqlState` on SQLAlchemy Core, one implementation for an SQLite file (`sqlite.SqliteState`,
+the default, shared by the workers of one machine) and PostgreSQL (`postgres.PostgresState`, shared by
+instances behind a load balancer; DATABASE_URL selects it); and `memory.MemoryState` (the offline CLI,
+which keeps nothing). `open_state` picks one from settings. The SQL backends are imported only when
+opened, so the offline `cro-bot ask` never loads SQLAlchemy.
+
+Everything stored is keyed by workspace: the Slack team and, on Enterprise Grid, the enterprise the
+request came from (empty offline).
 """
 
 from __future__ import annotations
@@ -25,14 +32,56 @@ class Report(NamedTuple):
     rows: list[tuple]  # every question in the period: (at, surface, question, status, entry, score)
 
 
+class Pending(NamedTuple):
+    """A person's question accepted for answering: what the claim records before Slack gets its ack,
+    and all a worker needs to answer it if the one that accepted it dies. `question` is the cleaned
+    question (`clean_question`), no more of the message than the journal keeps."""
+
+    key: str  # the delivery key (bot/slack/listeners/base.py delivery_key)
+    team: str
+    enterprise: str
+    user: str
+    surface: str  # mention, dm
+    channel: str
+    thread_ts: str | None  # where the answer goes (None: the conversation itself)
+    question: str
+
+
 class DeliveryClaims(Protocol):
     def claim(self, key: str) -> bool:
-        """True the first time `key` is claimed (by any worker sharing the state), False after."""
+        """True the first time `key` is claimed (by any worker or instance sharing the state), False
+        after. For what is answered at once (commands, clicks)."""
+        ...
+
+    def accept(self, pending: Pending) -> bool:
+        """Record a question durably as accepted by this worker; True the first time its key is
+        accepted or claimed, False for a repeat (a Slack retry, another instance's copy)."""
+        ...
+
+    def answered(self, key: str) -> None:
+        """The reply to an accepted question has been posted: nobody answers it again."""
+        ...
+
+    def release(self, key: str, *, failed: bool = False) -> None:
+        """This worker could not answer: let a sweeper try again (or, `failed`, give up on it)."""
+        ...
+
+    def heartbeat(self) -> None:
+        """This worker is alive: keep its accepted questions its own (and write what was queued)."""
+        ...
+
+    def take_over(self, grace: float, limit: int = 20) -> list[Pending]:
+        """Accepted questions whose worker has shown no heartbeat for `grace` seconds, now this
+        worker's (atomically: each goes to one taker)."""
+        ...
+
+    def healthy(self) -> bool:
+        """Whether the store answers right now (for /healthz)."""
         ...
 
 
 class Journal(Protocol):
-    where: str  # what to name in messages: the file, or "memory"
+    where: str  # what to name in messages: the file, the database, or "memory"
 
     def record_question(
         self,
@@ -44,19 +93,35 @@ class Journal(Protocol):
         *,
         user: str = "",
         team: str = "",
+        enterprise: str = "",
         revision: str = "",
+        delivery: str = "",
     ) -> int | None:
-        """Store one question (cleaned) and its outcome; its record id, or None if not stored."""
+        """Store one question (cleaned) and its outcome; its record id, or None if not stored yet.
+        A `delivery` key already recorded keeps its one record (a question answered twice is
+        journalled once)."""
         ...
 
-    def record_feedback(self, question_id: int | None, entry: str, helpful: bool, *, user: str = "") -> None:
+    def record_feedback(
+        self,
+        question_id: int | None,
+        entry: str,
+        helpful: bool,
+        *,
+        user: str = "",
+        team: str = "",
+        enterprise: str = "",
+    ) -> None:
         """One person's vote on one answer; a second vote by the same person on it replaces the first."""
         ...
 
-    def report(self, since: float, until: float, top: int = 10) -> Report: ...
+    def report(self, since: float, until: float, top: int = 10, *, team: str | None = None) -> Report:
+        """The period's questions and votes; `team` (a team or enterprise id) keeps that workspace's."""
+        ...
 
     def purge(self, *, before: float | None = None, user: str | None = None) -> int:
-        """Delete questions and votes older than `before`, or all of `user`'s; how many were deleted."""
+        """Delete questions and votes older than `before`, or all of `user`'s (claims go with them);
+        how many questions and votes were deleted."""
         ...
 
 
@@ -72,8 +137,14 @@ def clean_question(text: str) -> str:
     return " ".join(strip_slack_markup(text, keep_link_labels=False).split())[:QUESTION_MAX_CHARS]
 
 
-def open_state(state_db: str, *, clock: Callable[[], float] | None = None) -> State:
-    """The state for `state_db`: ":memory:" keeps it in this process only; anything else is an SQLite file."""
+def open_state(state_db: str, *, database_url: str = "", clock: Callable[[], float] | None = None) -> State:
+    """The state the settings name: `database_url` (postgresql://...) when set; else `state_db`, where
+    ":memory:" keeps it in this process only and anything else is an SQLite file."""
+    if database_url:
+        from bot.state.postgres import PostgresState
+
+        postgres = PostgresState(database_url, clock=clock)
+        return State(postgres, postgres)
     if state_db == ":memory:":
         from bot.state.memory import MemoryState
 

@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 
 from bot.domain import UNANSWERED
-from bot.state import Report, clean_question
+from bot.state import Pending, Report, clean_question
 
 
 class MemoryState:
-    """Claims and journal in dicts; lost when the process ends."""
+    """Claims and journal in dicts; lost when the process ends (so nothing is left for a sweeper)."""
 
     where = "memory"
 
@@ -20,7 +20,10 @@ class MemoryState:
         self._lock = threading.Lock()
         self._claims: set[str] = set()
         self._questions: list[dict] = []
+        self._deliveries: dict[str, int] = {}
         self._votes: dict[tuple, dict] = {}
+
+    # -- DeliveryClaims ----------------------------------------------------------------------------
 
     def claim(self, key: str) -> bool:
         with self._lock:
@@ -29,23 +32,69 @@ class MemoryState:
             self._claims.add(key)
             return True
 
-    def record_question(self, surface, question, status, entry, score, *, user="", team="", revision="") -> int | None:
+    def accept(self, pending: Pending) -> bool:
+        return self.claim(pending.key)
+
+    def answered(self, key: str) -> None:
+        pass
+
+    def release(self, key: str, *, failed: bool = False) -> None:
+        pass
+
+    def heartbeat(self) -> None:
+        pass
+
+    def take_over(self, grace: float, limit: int = 20) -> list[Pending]:
+        return []  # one process: no other worker's questions to take
+
+    def healthy(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+    # -- Journal -----------------------------------------------------------------------------------
+
+    def record_question(
+        self,
+        surface,
+        question,
+        status,
+        entry,
+        score,
+        *,
+        user="",
+        team="",
+        enterprise="",
+        revision="",
+        delivery="",
+    ) -> int | None:
         with self._lock:
+            if delivery and delivery in self._deliveries:
+                return self._deliveries[delivery]
             record = {"id": len(self._questions) + 1, "at": self._clock(), "surface": str(surface)}
             record.update(question=clean_question(question), status=str(status), entry=entry, score=score)
-            record.update(user=user, team=team, revision=revision)
+            record.update(user=user, team=team, enterprise=enterprise, revision=revision)
             self._questions.append(record)
+            if delivery:
+                self._deliveries[delivery] = record["id"]
             return record["id"]
 
-    def record_feedback(self, question_id: int | None, entry: str, helpful: bool, *, user: str = "") -> None:
+    def record_feedback(
+        self, question_id: int | None, entry: str, helpful: bool, *, user: str = "", team: str = "", enterprise: str = ""
+    ) -> None:
         key = (question_id, user) if question_id and user else (object(),)
         with self._lock:
             self._votes[key] = {"at": self._clock(), "entry": entry, "helpful": helpful, "user": user}
+            self._votes[key].update(team=team, enterprise=enterprise)
 
-    def report(self, since: float, until: float, top: int = 10) -> Report:
+    def report(self, since: float, until: float, top: int = 10, *, team: str | None = None) -> Report:
+        def kept(record: dict) -> bool:
+            return since <= record["at"] < until and (not team or team in (record["team"], record["enterprise"]))
+
         with self._lock:
-            rows = [q for q in self._questions if since <= q["at"] < until]
-            votes = [v for v in self._votes.values() if since <= v["at"] < until]
+            rows = [q for q in self._questions if kept(q)]
+            votes = [v for v in self._votes.values() if kept(v)]
         by_status: dict[str, int] = {}
         unanswered: dict[str, int] = {}
         for q in rows:
