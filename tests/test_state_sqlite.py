@@ -1,33 +1,18 @@
-"""The SQLite state on its own: first-wins claims shared by workers, durable records, the report's
-arithmetic, retention and purges, upgrading an older file, and carrying on (without raising) when
-the file cannot be used. The clock is passed in, never patched."""
+"""What only the SQLite file does (tests/test_state_store.py has what both backends do): upgrading the
+files earlier releases wrote, and carrying on (without raising) when the file cannot be used. The
+clock is passed in, never patched."""
 
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
-import threading
-from collections import Counter
 
 import pytest
 
-from bot.reporting import write_text
 from bot.state import QUESTION_MAX_CHARS, clean_question
+from bot.state.schema import SCHEMA_VERSION
 from bot.state.sqlite import DISK_RETRY_SECONDS, SqliteState
-
-
-class Clock:
-    """Wall and monotonic time for a store, so records land at chosen moments."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now
+from tests.support.stores import Clock
 
 
 @pytest.fixture
@@ -40,142 +25,6 @@ def store_on(path, clock: Clock | None = None) -> SqliteState:
     if clock is None:
         return SqliteState(path)
     return SqliteState(path, clock=clock.time, monotonic=clock.monotonic)
-
-
-# -- claims ----------------------------------------------------------------------------------------
-
-
-def test_a_claim_is_won_once_even_by_another_store_on_the_same_file(tmp_path):
-    path = tmp_path / "state.sqlite3"
-    first, second = store_on(path), store_on(path)
-
-    assert first.claim("msg:C1:1.1") is True
-    assert second.claim("msg:C1:1.1") is False, "a second worker must not answer the same message"
-    assert first.claim("msg:C1:1.1") is False
-    assert second.claim("msg:C1:2.2") is True
-    assert first.claim("msg:C1:2.2") is False
-
-
-def test_claims_race_across_threads_and_stores_with_exactly_one_winner_per_key(tmp_path):
-    path = tmp_path / "state.sqlite3"
-    shared = store_on(path)
-    keys = [f"msg:C1:{n}.000100" for n in range(50)]
-    wins: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(8)
-
-    def worker(index: int) -> None:
-        # Half the threads share one Store (one connection each), half open their own, as workers do.
-        store = shared if index % 2 else store_on(path)
-        try:
-            start.wait()
-            for key in keys:
-                if store.claim(key):
-                    with lock:
-                        wins[key] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not errors
-    assert wins == Counter(dict.fromkeys(keys, 1)), "every key won exactly once"
-    stored = shared.record_question("dm", "still on disk?", "fallback", None, 0.0)
-    assert stored is not None, "contention must not push the store into memory-only mode"
-
-
-def test_claims_and_records_survive_reopening(tmp_path, clock):
-    path = tmp_path / "state.sqlite3"
-    before = store_on(path, clock)
-    assert before.claim("msg:D1:1.1")
-    question_id = before.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)
-    before.record_feedback(question_id, "aro-definition", True)
-
-    after = store_on(path, clock)
-
-    assert after.claim("msg:D1:1.1") is False, "a restart must not answer a retried message again"
-    report = after.report(clock.now - 1, clock.now + 1)
-    assert report.asked == 1
-    assert report.rows == [(clock.now, "dm", "what is an ARO?", "answered", "aro-definition", 100.0)]
-    assert report.votes == [("aro-definition", 0, 1)]
-
-
-def test_record_question_returns_increasing_ids_for_feedback(tmp_path):
-    store = store_on(tmp_path / "state.sqlite3")
-    first = store.record_question("mention", "what is a CRO?", "answered", "cro-definition", 100.0)
-    second = store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
-    assert isinstance(first, int) and isinstance(second, int) and second > first
-
-
-# -- the report ------------------------------------------------------------------------------------
-
-
-def test_report_counts_rates_unanswered_and_votes_within_the_period_only(tmp_path, clock):
-    store = store_on(tmp_path / "state.sqlite3", clock)
-    day = 86400.0
-    start = clock.now
-
-    clock.now = start - 2 * day  # before the period
-    store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
-    old = store.record_question("dm", "what is a CRO?", "answered", "cro-definition", 100.0)
-    store.record_feedback(old, "cro-definition", False)
-
-    clock.now = start + 10
-    store.record_question("mention", "what is an ARO?", "answered", "aro-definition", 100.0)
-    clock.now = start + 20
-    store.record_question("dm", "What is an ORM", "fallback", None, 0.0)
-    clock.now = start + 30
-    store.record_question("mention", "what is an orm", "fallback", None, 0.0)
-    clock.now = start + 40
-    store.record_question("mention", "hybrid", "clarify", None, 72.0)
-    clock.now = start + 50
-    sdv = store.record_question("button", "SDV", "answered", "sdv-definition", 100.0)
-    store.record_feedback(sdv, "sdv-definition", False)
-    store.record_feedback(sdv, "sdv-definition", False)
-    store.record_feedback(sdv, "sdv-definition", True)
-    store.record_feedback(None, "aro-definition", True)
-    store.record_question("checklist", "monitoring", "answered", "monitoring", 0.0)
-
-    clock.now = start + 2 * day  # after the period
-    store.record_question("mention", "hybrid", "clarify", None, 72.0)
-    store.record_feedback(None, "aro-definition", False)
-
-    report = store.report(start, start + day)
-
-    assert report.asked == 6
-    assert report.by_status == {"answered": 3, "fallback": 2, "clarify": 1}
-    assert report.unanswered == [("what is an orm", 2), ("hybrid", 1)], "grouped ignoring case, most frequent first"
-    assert report.votes == [("sdv-definition", 2, 1), ("aro-definition", 0, 1)]
-    assert [row[0] for row in report.rows] == sorted(row[0] for row in report.rows)
-    assert {row[2] for row in report.rows} >= {"what is an ARO?", "SDV", "monitoring"}
-    assert "what is a CRO?" not in {row[2] for row in report.rows}, "records before the period are left out"
-
-    out = io.StringIO()
-    write_text(report, store, out)
-    text = out.getvalue()
-    assert "questions asked: 6" in text
-    assert "answered 3 (50%)" in text and "fallback 2 (33%)" in text and "clarify 1 (17%)" in text
-    assert "help 0 (0%)" in text
-    assert text.index("what is an orm") < text.index("hybrid")
-    assert text.index("sdv-definition") < text.index("aro-definition")
-
-
-def test_report_of_an_empty_period_says_none(tmp_path, clock):
-    store = store_on(tmp_path / "state.sqlite3", clock)
-    store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
-
-    report = store.report(clock.now + 1, clock.now + 100)
-
-    assert (report.asked, report.by_status, report.unanswered, report.votes, report.rows) == (0, {}, [], [], [])
-    out = io.StringIO()
-    write_text(report, store, out)
-    assert "questions asked: 0" in out.getvalue() and "(none)" in out.getvalue()
-    assert "(no votes)" in out.getvalue()
 
 
 # -- when the file cannot be used ------------------------------------------------------------------
@@ -246,14 +95,6 @@ def test_clean_question_caps_the_length():
     assert cleaned.startswith("why why")
 
 
-def test_stored_question_is_cleaned(tmp_path, clock):
-    store = store_on(tmp_path / "state.sqlite3", clock)
-    store.record_question("mention", "<@UBOT> what is <https://x.example|this> CRO?" + "!" * 900, "fallback", None, 0)
-    [row] = store.report(clock.now - 1, clock.now + 1).rows
-    assert "<" not in row[2] and row[2].startswith("what is CRO?")
-    assert len(row[2]) == QUESTION_MAX_CHARS
-
-
 def test_a_disk_failure_is_retried_after_a_rest(tmp_path, clock):
     store = store_on(tmp_path / "state.sqlite3", clock)
     store._degrade(sqlite3.OperationalError("database is locked"))
@@ -264,52 +105,7 @@ def test_a_disk_failure_is_retried_after_a_rest(tmp_path, clock):
     assert store.claim("k") is False  # the memory claim still counts once the disk is back
 
 
-def test_unanswered_questions_group_regardless_of_case_and_end_punctuation(tmp_path):
-    store = store_on(tmp_path / "state.sqlite3")
-    for question in ("what is an ORM?", "what is an ORM", "What is an ORM ?!"):
-        store.record_question("dm", question, "fallback", None, 0.0)
-    assert store.report(0, 4_000_000_000).unanswered == [("what is an orm", 3)]
-
-
 # -- votes, retention and purges -------------------------------------------------------------------
-
-
-def test_a_second_vote_by_the_same_person_replaces_the_first(tmp_path):
-    store = store_on(tmp_path / "state.sqlite3")
-    question = store.record_question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, user="U1")
-
-    store.record_feedback(question, "aro-definition", True, user="U1")
-    store.record_feedback(question, "aro-definition", False, user="U1")  # changed their mind
-    store.record_feedback(question, "aro-definition", True, user="U2")
-
-    assert store.report(0, 4_000_000_000).votes == [("aro-definition", 1, 1)]
-
-
-def test_purge_removes_what_is_older_than_the_retention_period_only(tmp_path, clock):
-    store = store_on(tmp_path / "state.sqlite3", clock)
-    old = store.record_question("dm", "an old question", "answered", "aro-definition", 90.0, user="U1")
-    store.record_feedback(old, "aro-definition", True, user="U1")
-    clock.now += 181 * 86400
-    store.record_question("dm", "a recent question", "answered", "cro-definition", 90.0, user="U1")
-
-    removed = store.purge(before=clock.now - 180 * 86400)
-
-    assert removed == 2, "the old question and its vote"
-    assert [row[2] for row in store.report(0, 4_000_000_000).rows] == ["a recent question"]
-
-
-def test_purge_of_one_person_removes_all_their_records_and_nobody_elses(tmp_path):
-    store = store_on(tmp_path / "state.sqlite3")
-    mine = store.record_question("dm", "my question", "answered", "aro-definition", 90.0, user="U1")
-    store.record_feedback(mine, "aro-definition", False, user="U1")
-    theirs = store.record_question("dm", "their question", "answered", "aro-definition", 90.0, user="U2")
-    store.record_feedback(theirs, "aro-definition", True, user="U2")
-
-    assert store.purge(user="U1") == 2
-
-    report = store.report(0, 4_000_000_000)
-    assert [row[2] for row in report.rows] == ["their question"]
-    assert report.votes == [("aro-definition", 0, 1)]
 
 
 FIRST_RELEASE_SCHEMA = """
@@ -342,4 +138,59 @@ def test_a_file_from_the_first_release_is_upgraded_keeping_its_records(tmp_path)
     assert new == 2
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT user, revision FROM questions WHERE id = 2").fetchone() == ("U1", "abc")
-        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert schema_of(path) == schema_of(new_file(tmp_path)), "upgraded, the file is as a new one"
+
+
+SECOND_RELEASE_STEP = """
+ALTER TABLE questions ADD COLUMN user TEXT NOT NULL DEFAULT '';
+ALTER TABLE questions ADD COLUMN team TEXT NOT NULL DEFAULT '';
+ALTER TABLE questions ADD COLUMN revision TEXT NOT NULL DEFAULT '';
+ALTER TABLE feedback ADD COLUMN user TEXT NOT NULL DEFAULT '';
+CREATE INDEX questions_user ON questions (user);
+CREATE UNIQUE INDEX feedback_one_per_person ON feedback (question_id, user)
+    WHERE question_id IS NOT NULL AND user != '';
+INSERT INTO questions (at, surface, question, status, entry, score, user, team)
+    VALUES (1750000100, 'mention', 'asked in the second release', 'fallback', NULL, 0, 'U7', 'T7');
+PRAGMA user_version = 1;
+"""
+
+
+def new_file(tmp_path) -> str:
+    path = tmp_path / "new.sqlite3"
+    SqliteState(path).close()
+    return path
+
+
+def schema_of(path) -> dict:
+    """Each table's columns (name, not-null, default) and its indexes (name, unique, columns, where)."""
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        schema = {}
+        for table in sorted(t for t in tables if t != "sqlite_sequence"):
+            columns = set()
+            for _, name, _type, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})"):
+                # a primary key is never null, whether or not its DDL says so
+                columns.add((name, bool(notnull or pk), None if default is None else str(default).strip("'"), pk))
+            indexes = set()
+            for _, name, unique, *_ in conn.execute(f"PRAGMA index_list({table})"):
+                cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({name})"))
+                sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0] or ""
+                where = " ".join(sql.partition(" WHERE ")[2].replace('"', "").split())
+                indexes.add((name, unique, cols, where))
+            schema[table] = (columns, indexes)
+        return schema
+
+
+def test_a_file_from_the_second_release_is_upgraded_and_its_old_claims_count_as_answered(tmp_path, clock):
+    path = tmp_path / "state.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(FIRST_RELEASE_SCHEMA + SECOND_RELEASE_STEP)
+
+    store = store_on(path, clock)
+
+    assert store.take_over(grace=0) == [], "a claim from before durable claims was answered already"
+    assert store.claim("msg:C1:1.1") is False
+    [row] = store.report(1750000099, 1750000101, team="T7").rows
+    assert row[2] == "asked in the second release"
+    assert schema_of(path) == schema_of(new_file(tmp_path))

@@ -81,7 +81,14 @@ class MemoryState:
             return record["id"]
 
     def record_feedback(
-        self, question_id: int | None, entry: str, helpful: bool, *, user: str = "", team: str = "", enterprise: str = ""
+        self,
+        question_id: int | None,
+        entry: str,
+        helpful: bool,
+        *,
+        user: str = "",
+        team: str = "",
+        enterprise: str = "",
     ) -> None:
         key = (question_id, user) if question_id and user else (object(),)
         with self._lock:

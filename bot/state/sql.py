@@ -24,6 +24,8 @@ patch this module.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import secrets
@@ -34,8 +36,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select, text, update
+from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError, SQLAlchemyError
 
 from bot.domain import UNANSWERED
 from bot.state import Pending, Report, clean_question
@@ -45,7 +47,12 @@ CLAIM_TTL_SECONDS = 24 * 3600  # Slack retries within minutes; a day is ample fo
 PRUNE_EVERY_SECONDS = 600.0
 MAX_ATTEMPTS = 3  # takes-over of one question before it is given up (and logged)
 QUEUE_LIMIT = 10_000
+FLUSH_BATCH = 200
 _MEMORY_LIMIT = 10_000
+# The partial unique indexes ON CONFLICT names, spelled out: with a bound parameter in their WHERE,
+# PostgreSQL cannot match the index once psycopg has prepared the statement (it does after 5 runs).
+NOT_EMPTY_DELIVERY = text("delivery != ''")
+ONE_VOTE_PER_PERSON = text("question_id IS NOT NULL AND \"user\" != ''")
 
 
 class Outage(NamedTuple):
@@ -103,6 +110,7 @@ class SqlState:
         self._memory: OrderedDict[str, float] = OrderedDict()  # claims taken while the database rested
         self._queue: deque[tuple[str, Callable[[Connection], Any]]] = deque()
         self._down_until = 0.0
+        self._failing = False
         self._migrated = False
         self._pruned_at = 0.0
         try:
@@ -122,41 +130,63 @@ class SqlState:
                 migrate(conn)
             self._migrated = True
 
-    def _degrade(self, exc: BaseException) -> None:
-        if self._usable:
+    def _failed(self, exc: BaseException) -> None:
+        """One warning per outage, however many calls meet it."""
+        if not self._failing:
+            self._failing = True
             self._log.warning(
                 "state store %s unusable (%s); answering without it, trying again in %.0f s",
                 self.where,
                 reason(exc),
                 self.outage.rest,
             )
+
+    def _degrade(self, exc: BaseException) -> None:
+        """The database refused: leave it alone for `Outage.rest` seconds (claims in memory meanwhile)."""
+        self._failed(exc)
         self._down_until = self._monotonic() + self.outage.rest
 
+    def _recovered(self) -> None:
+        if self._failing:
+            self._failing = False
+            self._log.info("state store %s answers again", self.where)
+
+    def _transaction(self, work: Callable[[Connection], Any]) -> Any:
+        self._ensure_schema()
+        with self.engine.begin() as conn:
+            result = work(conn)
+        self._recovered()
+        return result
+
     def _run(self, work: Callable[[Connection], Any]) -> Any:
-        """`work` in one transaction, once; Unavailable (the database set to rest) if it refuses."""
+        """`work` in one transaction, once (after what was queued); Unavailable if the database refuses.
+
+        A refusal puts the database to rest only when claims do not wait for it (SQLite: a full or
+        read-only disk stays so for a while); where they do (PostgreSQL), one dropped connection says
+        little about the next, and only a claim that waited in vain puts it to rest."""
         if not self._usable:
             raise Unavailable
         try:
-            self._ensure_schema()
             if self._queue:
                 self._flush()
-            with self.engine.begin() as conn:
-                return work(conn)
+            return self._transaction(work)
         except self._errors as exc:
-            self._degrade(exc)
+            if self.outage.retry_for:
+                self._failed(exc)
+            else:
+                self._degrade(exc)
             raise Unavailable from None
 
     def _run_soon(self, work: Callable[[Connection], Any]) -> Any:
-        """`work`, trying again for up to `Outage.retry_for` seconds (a restarting server), then as _run."""
+        """`work`, trying again for up to `Outage.retry_for` seconds (a restarting server); Unavailable,
+        and the database put to rest, if it still refuses."""
+        if not self._usable:
+            raise Unavailable
         deadline = self._monotonic() + self.outage.retry_for
         delay = 0.05
         while True:
-            if not self._usable:
-                raise Unavailable
             try:
-                self._ensure_schema()
-                with self.engine.begin() as conn:
-                    return work(conn)
+                return self._transaction(work)
             except self._errors as exc:
                 if self._monotonic() + delay > deadline:
                     self._degrade(exc)
@@ -182,21 +212,38 @@ class SqlState:
             self._queue.append((what, work))
 
     def _flush(self) -> None:
-        """Write what was queued, oldest first; stops (keeping the rest) at the first refusal."""
+        """Write what was queued, oldest first, a batch per transaction; raises (keeping the rest) if the
+        database refuses. A write it rejects for what it is rather than for being down (it cannot
+        succeed later either) is logged and dropped, so it cannot hold up the others for ever."""
         if not self._flushing.acquire(blocking=False):
             return  # another thread is writing the queue
-        written = 0
+        written, size = 0, FLUSH_BATCH
         try:
             while True:
                 with self._lock:
-                    if not self._queue:
-                        break
-                    what, work = self._queue[0]
-                with self.engine.begin() as conn:
-                    work(conn)
+                    batch = list(itertools.islice(self._queue, size))
+                if not batch:
+                    break
+                try:
+                    with self.engine.begin() as conn:
+                        for _, work in batch:
+                            work(conn)
+                except DatabaseError as exc:
+                    if isinstance(exc, OperationalError | InterfaceError):
+                        raise  # down: keep everything for later
+                    if len(batch) > 1:
+                        size = 1  # one at a time, to find the write it refuses
+                        continue
+                    what = batch[0][0]
+                    self._log.error("state store %s refused a queued %s (%s); dropped", self.where, what, reason(exc))
+                    with self._lock:
+                        self._queue.popleft()
+                    size = FLUSH_BATCH
+                    continue
                 with self._lock:
-                    self._queue.popleft()
-                written += 1
+                    for _ in batch:
+                        self._queue.popleft()
+                written += len(batch)
         finally:
             self._flushing.release()
             if written:
@@ -208,11 +255,11 @@ class SqlState:
 
     def close(self) -> None:
         """Write what is still queued (if the database answers), say what could not be, let go."""
-        if self._queue and self._usable:
+        if self._queue:
             try:
                 self._flush()
             except self._errors as exc:
-                self._degrade(exc)
+                self._failed(exc)
         left = self.pending_writes()
         if left:
             self._log.error("state store %s: %d queued records could not be written before exit", self.where, left)
@@ -242,8 +289,11 @@ class SqlState:
             return True
 
     def _insert_claim(self, values: dict) -> Callable[[Connection], bool]:
-        statement = self._insert(claims).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        return lambda conn: bool(conn.execute(statement).rowcount)
+        statement = (
+            self._insert(claims).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(claims.c.key)
+        )
+        # RETURNING rather than rowcount, which psycopg leaves at -1 for this statement
+        return lambda conn: conn.execute(statement).first() is not None
 
     def claim(self, key: str) -> bool:
         if self._remembered(key):  # claimed while the database was resting
@@ -298,10 +348,8 @@ class SqlState:
                 conn.execute(delete(claims).where(claims.c.state != "accepted", claims.c.at < now - CLAIM_TTL_SECONDS))
                 self._pruned_at = now
 
-        try:
+        with contextlib.suppress(Unavailable):  # the next beat tries again
             self._run(beat)
-        except Unavailable:
-            pass
 
     def take_over(self, grace: float, limit: int = 20) -> list[Pending]:
         now = self._clock()
@@ -348,7 +396,7 @@ class SqlState:
         statement = self._insert(questions).values(**values)
         if delivery:  # answered again (a take-over): keep the first record, and hand back its id
             statement = statement.on_conflict_do_update(
-                index_elements=["delivery"], index_where=questions.c.delivery != "", set_={"at": questions.c.at}
+                index_elements=["delivery"], index_where=NOT_EMPTY_DELIVERY, set_={"at": questions.c.at}
             )
         statement = statement.returning(questions.c.id)
         return self._write("question", lambda conn: conn.execute(statement).scalar_one())
@@ -369,7 +417,7 @@ class SqlState:
         insert = insert.values(enterprise=enterprise)
         statement = insert.on_conflict_do_update(
             index_elements=["question_id", "user"],
-            index_where=and_(feedback.c.question_id.is_not(None), feedback.c.user != ""),
+            index_where=ONE_VOTE_PER_PERSON,
             set_={"helpful": insert.excluded.helpful, "at": insert.excluded.at},
         )
         self._write("vote", lambda conn: conn.execute(statement))
