@@ -106,7 +106,7 @@ def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(use_cases, kb):
 
 
 def test_long_titles_are_cut_to_fit_a_button():
-    from bot.render import _button  # noqa: PLC0415
+    from bot.render import _button
 
     button = _button("x" * 200, "a", "v")
     assert len(button["text"]["text"]) == 75 and button["text"]["text"].endswith("…")
