@@ -170,6 +170,14 @@ def test_rows_are_unit_length_or_zero(encoder):
     assert not np.isnan(vectors).any()
 
 
+def test_encoder_pickles(encoder):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(encoder))
+    assert copy.name == encoder.name
+    assert np.array_equal(copy.encode(["sponsor oversight"]), encoder.encode(["sponsor oversight"]))
+
+
 def test_slack_markup_does_not_change_the_embedding(encoder):
     plain, marked = encoder.encode(["what is a CRO?", "<@U024BE7LH> what is a CRO? :sweat_smile:"])
     assert float(plain @ marked) > 0.999

@@ -87,7 +87,6 @@ class StaticEncoder:
             raise EncoderUnavailable(
                 f"model files disagree: vectors {vectors.shape}, scales {scales.shape}, {len(vocabulary)} tokens"
             )
-        self._np = np
         self.vectors = vectors
         self.scales = scales.astype(np.float32)
         self.tokenizer = WordPiece(vocabulary)
@@ -108,7 +107,8 @@ class StaticEncoder:
         return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        np = self._np
+        import numpy as np  # already imported by open_encoder; kept out of the instance so it pickles
+
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         for row, text in enumerate(texts):
             ids = self.token_ids(text)
