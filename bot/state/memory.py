@@ -57,22 +57,22 @@ class MemoryState:
 
     def record_question(
         self,
-        surface,
-        question,
-        status,
-        entry,
-        score,
+        surface: str,
+        question: str,
+        status: str,
+        entry: str | None,
+        score: float,
         *,
-        user="",
-        team="",
-        enterprise="",
-        revision="",
-        delivery="",
+        user: str = "",
+        team: str = "",
+        enterprise: str = "",
+        revision: str = "",
+        delivery: str = "",
     ) -> int | None:
         with self._lock:
             if delivery and delivery in self._deliveries:
                 return self._deliveries[delivery]
-            record = {"id": len(self._questions) + 1, "at": self._clock(), "surface": str(surface)}
+            record: dict = {"id": len(self._questions) + 1, "at": self._clock(), "surface": str(surface)}
             record.update(question=clean_question(question), status=str(status), entry=entry, score=score)
             record.update(user=user, team=team, enterprise=enterprise, revision=revision)
             self._questions.append(record)
