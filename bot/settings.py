@@ -18,13 +18,14 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SOCKET_MODE_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 HTTP_MODE_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+DISTRIBUTION_NEEDS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET")
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable, never its value."""
 
 
-_SECRETS = ("bot_token", "signing_secret", "app_token")
+_SECRETS = ("bot_token", "signing_secret", "app_token", "client_secret", "database_url")
 
 
 class Settings(NamedTuple):
@@ -40,6 +41,16 @@ class Settings(NamedTuple):
     api_timeout: int = 10  # seconds for one Slack Web API call
     escalation_contact: str = ""
     state_db: Path = Path("cro-bot.sqlite3")
+    # PostgreSQL (postgresql://user:password@host/db) shared by every instance; unset: the SQLite file.
+    # Never shown by repr(): it carries the database password.
+    database_url: str = ""
+    # Seconds a worker may go without a heartbeat before another answers the questions it accepted.
+    claim_grace_seconds: float = 15.0
+    # Distribution (OAuth, many workspaces): the app's client id and secret switch it on; installations
+    # then come from the database, and SLACK_BOT_TOKEN is not needed.
+    client_id: str = ""
+    client_secret: str = ""
+    redirect_uri: str = ""  # the app's OAuth redirect URL, https://YOUR-HOST/slack/oauth_redirect
     state_retention_days: int = 180  # stored questions and votes older than this are purged
     knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
     # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts,
@@ -55,9 +66,17 @@ class Settings(NamedTuple):
         shown = (f"{k}={'***' if k in _SECRETS and v else repr(v)}" for k, v in zip(self._fields, self, strict=True))
         return f"Settings({', '.join(shown)})"
 
+    @property
+    def distribution(self) -> bool:
+        """Installed by OAuth in many workspaces (SLACK_CLIENT_ID set), rather than one workspace's token."""
+        return bool(self.client_id)
+
     def require_http(self) -> None:
         """Stop an HTTP start-up with the names of the missing variables."""
-        self._require(HTTP_MODE_NEEDS, "HTTP mode")
+        if self.distribution:
+            self._require(DISTRIBUTION_NEEDS, "Distribution (SLACK_CLIENT_ID set)")
+        else:
+            self._require(HTTP_MODE_NEEDS, "HTTP mode")
 
     def require_socket_mode(self) -> None:
         """Stop a Socket Mode start-up with the names of the missing variables."""
@@ -67,7 +86,8 @@ class Settings(NamedTuple):
 
     def _require(self, needed: tuple[str, ...], mode: str) -> None:
         values = {"SLACK_BOT_TOKEN": self.bot_token, "SLACK_SIGNING_SECRET": self.signing_secret}
-        values["SLACK_APP_TOKEN"] = self.app_token
+        values.update(SLACK_APP_TOKEN=self.app_token, SLACK_CLIENT_ID=self.client_id)
+        values["SLACK_CLIENT_SECRET"] = self.client_secret
         missing = [name for name in needed if not values[name]]
         if missing:
             raise SettingsError(f"{mode} needs {', '.join(missing)}. {self.where_read()}")
@@ -94,6 +114,11 @@ VARIABLES = {
     "api_timeout": "SLACK_API_TIMEOUT",
     "escalation_contact": "ESCALATION_CONTACT",
     "state_db": "STATE_DB",
+    "database_url": "DATABASE_URL",
+    "claim_grace_seconds": "CLAIM_GRACE_SECONDS",
+    "client_id": "SLACK_CLIENT_ID",
+    "client_secret": "SLACK_CLIENT_SECRET",
+    "redirect_uri": "SLACK_REDIRECT_URI",
     "state_retention_days": "STATE_RETENTION_DAYS",
     "knowledge_cache": "KNOWLEDGE_CACHE",
     "web_workers": "WEB_CONCURRENCY",
@@ -170,4 +195,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
     if level not in LOG_LEVELS:
         raise SettingsError(f"setting LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     kwargs["log_level"] = level
+    url = str(kwargs.get("database_url", ""))
+    if url and not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise SettingsError("setting DATABASE_URL must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST/DB")
     return Settings(**kwargs, thresholds=Thresholds(**thresholds), env_file=env_file)  # type: ignore[arg-type]

@@ -38,10 +38,12 @@ DAY_SECONDS = 86400
 
 
 class Asker(NamedTuple):
-    """Who asked, for the journal: a Slack user and workspace (empty offline)."""
+    """Who asked, for the journal: a Slack user and workspace, the team and (Enterprise Grid) the
+    enterprise the request came from (empty offline)."""
 
     user: str = ""
     team: str = ""
+    enterprise: str = ""
 
 
 NOBODY = Asker()  # offline: no Slack user or workspace
@@ -107,10 +109,10 @@ class UseCases:
 
     @classmethod
     def from_settings(cls, settings: Settings, journal: Journal | None = None) -> UseCases:
-        """Built once at start-up. `journal` defaults to the state named by STATE_DB."""
+        """Built once at start-up. `journal` defaults to the state named by DATABASE_URL or STATE_DB."""
         router = load_router(settings)
         if journal is None:
-            journal = open_state(str(settings.state_db)).journal
+            journal = open_state(str(settings.state_db), database_url=settings.database_url).journal
         return cls(
             router,
             journal,
@@ -121,14 +123,15 @@ class UseCases:
 
     # -- questions ---------------------------------------------------------------------------------
 
-    def answer_question(self, text: str, surface: Surface, asker: Asker = NOBODY) -> Answer:
-        """Route a question, record it, and render the reply (its feedback buttons name the record)."""
+    def answer_question(self, text: str, surface: Surface, asker: Asker = NOBODY, *, delivery: str = "") -> Answer:
+        """Route a question, record it, and render the reply (its feedback buttons name the record).
+        `delivery` names the Slack delivery answered, so answering it again records nothing new."""
         result = self.router.route(text, self.thresholds)
         log.debug(
             "%s question: %s %s (%.1f)", surface, result.status, result.entry.id if result.entry else "-", result.score
         )
         question_id = self._record(
-            surface, text, result.status, result.entry.id if result.entry else None, result.score, asker
+            surface, text, result.status, result.entry.id if result.entry else None, result.score, asker, delivery
         )
         reply = render_route(
             result, self.kb, question_id=question_id, surface=surface, escalation_contact=self.escalation_contact
@@ -159,10 +162,26 @@ class UseCases:
         return tuple((c, self.kb.sources[c.source_id]) for c in entry.sources) if entry else ()
 
     def _record(
-        self, surface: Surface, text: str, status: Status, entry_id: str | None, score: float, asker: Asker
+        self,
+        surface: Surface,
+        text: str,
+        status: Status,
+        entry_id: str | None,
+        score: float,
+        asker: Asker,
+        delivery: str = "",
     ) -> int | None:
         return self.journal.record_question(
-            surface, text, status, entry_id, score, user=asker.user, team=asker.team, revision=self.kb.revision
+            surface,
+            text,
+            status,
+            entry_id,
+            score,
+            user=asker.user,
+            team=asker.team,
+            enterprise=asker.enterprise,
+            revision=self.kb.revision,
+            delivery=delivery,
         )
 
     # -- checklists --------------------------------------------------------------------------------
@@ -201,7 +220,9 @@ class UseCases:
         ref = parse_feedback(button_value)
         if ref.entry_id not in self.kb.entries:
             return VoteRecorded(False, render_notice(self.kb, "gone"))
-        self.journal.record_feedback(ref.question_id, ref.entry_id, helpful, user=asker.user)
+        self.journal.record_feedback(
+            ref.question_id, ref.entry_id, helpful, user=asker.user, team=asker.team, enterprise=asker.enterprise
+        )
         return VoteRecorded(True, feedback_thanks(self.kb, helpful))
 
     def home_view(self) -> dict:

@@ -1,17 +1,19 @@
-"""The Bolt app factory: settings, use cases and delivery claims in; a configured App out."""
+"""The Bolt app factory: settings, use cases and delivery claims in (and, for distribution, Bolt's
+OAuth settings); a configured App out."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack.client import web_client
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.base import failure
-from bot.slack.middleware import ack_non_events, refuse_malformed
+from bot.slack.middleware import accept_questions, ack_non_events, refuse_malformed
 from bot.state import DeliveryClaims
 from bot.use_cases import UseCases
 
@@ -19,9 +21,16 @@ log = logging.getLogger(__name__)
 
 
 def build_app(
-    settings: Settings, use_cases: UseCases, claims: DeliveryClaims, *, client: WebClient | None = None
+    settings: Settings,
+    use_cases: UseCases,
+    claims: DeliveryClaims,
+    *,
+    client: WebClient | None = None,
+    oauth: OAuthSettings | None = None,
 ) -> App:
-    """An App whose listeners hold the use cases and claims they were registered with."""
+    """An App whose listeners hold the use cases and claims they were registered with. With `oauth`
+    (distribution) Bolt serves the install flow and finds each workspace's token in its installation
+    store; uninstalling the app, or revoking its tokens, deletes that workspace's installation."""
     app = App(
         name="cro-bot",
         client=client or web_client(settings),
@@ -33,8 +42,12 @@ def build_app(
         # Right after the signature check, before Bolt's authorization and listener matching, both of
         # which index these fields without looking: a payload without them would end in a 500.
         before_authorize=refuse_malformed,
+        oauth_settings=oauth,
     )
     app.middleware(ack_non_events)
+    app.middleware(accept_questions(claims))
+    if oauth is not None:
+        app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: Bolt's own handlers
 
     @app.error
     def log_errors(error: Exception) -> None:

@@ -12,10 +12,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.settings import Settings
 
 
-def web_client(settings: Settings) -> WebClient:
+def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    """The client for SLACK_BOT_TOKEN, or for `token` (a workspace's own, in distribution); without
+    either (distribution, before a request names its workspace) a client with no token."""
     # SLACK_API_URL: only tests point it elsewhere (the local stand-in).
     base_url = settings.api_url or WebClient.BASE_URL
-    client = WebClient(token=settings.bot_token, timeout=settings.api_timeout, base_url=base_url)
+    client = WebClient(token=token or settings.bot_token or None, timeout=settings.api_timeout, base_url=base_url)
     # A 429 waits its Retry-After, a 5xx or dropped connection is tried again; twice at most, so one
     # struggling Slack call cannot hold a worker thread for long. Bolt copies these handlers into the
     # client each listener gets.

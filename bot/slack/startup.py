@@ -11,6 +11,7 @@ nothing behind. Everything is built once here and handed to the app explicitly.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -24,8 +25,10 @@ from bot.knowledge.errors import KnowledgeError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import build_app
 from bot.slack.client import slack_error, web_client
+from bot.slack.installations import client_for_installations, client_for_one_workspace, oauth_settings
 from bot.slack.logs import configure_logging
-from bot.state import open_state
+from bot.slack.sweeper import Sweeper
+from bot.state import State, open_state
 from bot.use_cases import UseCases, load_router
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ class StartupError(Exception):
 class Running(NamedTuple):
     app: App
     use_cases: UseCases
+    state: State
+    sweeper: Sweeper
 
 
 def check_before_start(settings: Settings, *, http: bool) -> None:
@@ -48,6 +53,8 @@ def check_before_start(settings: Settings, *, http: bool) -> None:
         load_router(settings)  # validates the knowledge (and warms its cache for the workers)
     except (SettingsError, KnowledgeError) as exc:
         raise StartupError(str(exc)) from None
+    if settings.distribution:
+        return  # no token of its own: each workspace's comes with its installation
     from slack_sdk.errors import SlackApiError
 
     try:
@@ -59,12 +66,30 @@ def check_before_start(settings: Settings, *, http: bool) -> None:
 
 
 def build(settings: Settings) -> Running:
-    """The app with its use cases and state, after `check_before_start` has passed."""
-    state = open_state(str(settings.state_db))
+    """The app with its use cases and state, after `check_before_start` has passed, and its sweeper
+    running (every worker has one: see bot/slack/sweeper.py)."""
+    state = open_state(str(settings.state_db), database_url=settings.database_url)
     use_cases = UseCases.from_settings(settings, journal=state.journal)
-    app = build_app(settings, use_cases, state.claims)
+    oauth = None
+    if settings.distribution:
+        engine = getattr(state.journal, "engine", None)
+        if engine is None:
+            raise SettingsError("distribution keeps installations in the state database: set STATE_DB or DATABASE_URL")
+        oauth = oauth_settings(settings, engine)
+    app = build_app(settings, use_cases, state.claims, oauth=oauth)
+    client_for = client_for_installations(settings, oauth) if oauth else client_for_one_workspace(app.client)
+    sweeper = Sweeper(use_cases, state.claims, client_for, grace=settings.claim_grace_seconds).start()
     _purge_on_schedule(use_cases)
-    return Running(app, use_cases)
+    atexit.register(_close, sweeper, state)
+    return Running(app, use_cases, state, sweeper)
+
+
+def _close(sweeper: Sweeper, state: State) -> None:
+    """At exit: stop sweeping, write what the store still queues (or log how much could not be)."""
+    sweeper.stop()
+    close = getattr(state.journal, "close", None)
+    if close is not None:
+        close()
 
 
 def _purge_on_schedule(use_cases: UseCases) -> None:
@@ -104,7 +129,13 @@ def start_http_worker():  # -> SlackWebApp (imported late: bot.slack.web imports
         raise AppImportError(f"cro-bot cannot start: {exc}") from None
     except (BoltError, SlackApiError, OSError) as exc:
         raise AppImportError(f"cro-bot cannot start: Slack refused or unreachable: {slack_error(exc)}") from None
-    return SlackWebApp(running.app, running.use_cases, settings.signing_secret, settings.web_body_timeout)
+    return SlackWebApp(
+        running.app,
+        running.use_cases,
+        settings.signing_secret,
+        settings.web_body_timeout,
+        store_healthy=running.state.claims.healthy,
+    )
 
 
 def run_http(settings: Settings) -> int:

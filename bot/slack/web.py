@@ -1,5 +1,10 @@
 """The HTTP entry point (gunicorn, the Procfile's `web:` line): `POST /slack/events` (events,
-commands, interactivity) and `GET /healthz`. Everything else is 404.
+commands, interactivity), `GET /healthz`, and with distribution on, Bolt's `GET /slack/install` and
+`GET /slack/oauth_redirect`. Everything else is 404.
+
+`/healthz` is 200 while there is knowledge to answer with, and says whether the state store answers
+(`"store": "ok"` or `"down"`): answers go on while it is down (claims in memory, writes queued), so a
+load balancer should keep the instance. Only a missing knowledge base gives 503.
 
 Every request to the Slack path is checked here, before Bolt sees it: its body must arrive within
 WEB_BODY_TIMEOUT (a client stalled mid-body would otherwise hold a worker thread for as long as it
@@ -61,10 +66,20 @@ class SlackWebApp:
     """A WSGI callable: Slack's path goes to Bolt once the request is proven Slack's; the health check
     answers from here."""
 
-    def __init__(self, app: App, use_cases: UseCases, signing_secret: str, body_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        app: App,
+        use_cases: UseCases,
+        signing_secret: str,
+        body_timeout: float = 2.0,
+        store_healthy: Callable[[], bool] | None = None,
+    ) -> None:
         if not signing_secret:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
         self.slack = SlackRequestHandler(app)
+        flow = app.oauth_flow
+        self.oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
+        self.store_healthy = store_healthy
         self.use_cases = use_cases
         self.verifier = SignatureVerifier(signing_secret)
         self.body_timeout = body_timeout
@@ -75,13 +90,18 @@ class SlackWebApp:
             return self.health(start_response)
         if path == "/slack/events" and method == "POST":
             return self.slack_request(environ, start_response)
+        if path in self.oauth_paths and method == "GET":  # a browser, not Slack: nothing signed to check
+            return self.slack(environ, start_response)
         return _respond(start_response, "404 Not Found", {"error": "not found"})
 
     def health(self, start_response: Callable) -> list[bytes]:
         entries = len(self.use_cases.kb.entries)
         if not entries:  # nothing to answer with: take this instance out of rotation
             return _respond(start_response, "503 Service Unavailable", {"status": "no knowledge loaded"})
-        return _respond(start_response, "200 OK", {"status": "ok", "entries": entries})
+        health: dict[str, object] = {"status": "ok", "entries": entries}
+        if self.store_healthy is not None:
+            health["store"] = "ok" if self.store_healthy() else "down"
+        return _respond(start_response, "200 OK", health)
 
     def slack_request(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:

@@ -174,7 +174,8 @@ STEPS: list[Step] = [
         """
     },
 ]
-assert len(STEPS) == SCHEMA_VERSION
+if len(STEPS) != SCHEMA_VERSION:  # a new version needs its step, and a step its version
+    raise RuntimeError("schema.STEPS and SCHEMA_VERSION disagree")
 
 
 def _run(conn: Connection, script: str) -> None:
@@ -201,7 +202,7 @@ def _postgres_version(conn: Connection) -> int:
 
 def _set_postgres_version(conn: Connection, version: int) -> None:
     conn.exec_driver_sql("DELETE FROM cro_bot_schema")
-    conn.exec_driver_sql(f"INSERT INTO cro_bot_schema (version) VALUES ({int(version)})")
+    conn.execute(text("INSERT INTO cro_bot_schema (version) VALUES (:version)"), {"version": version})
 
 
 VERSIONS: dict[str, tuple[Callable[[Connection], int], Callable[[Connection, int], None]]] = {

@@ -99,7 +99,7 @@ class SqlState:
         self.where = where
         self.owner = owner or new_owner()
         self.outage = outage
-        self._errors = (SQLAlchemyError, *errors)
+        self._errors: tuple[type[BaseException], ...] = (SQLAlchemyError, *errors)
         self._clock = clock or time.time
         self._monotonic = monotonic
         self._pause = pause
@@ -491,8 +491,6 @@ class SqlState:
 
 def _insert_for(dialect: str) -> Callable:
     """The dialect's INSERT, which has ON CONFLICT (both spell it alike)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

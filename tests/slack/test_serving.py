@@ -68,7 +68,7 @@ def test_health_check_with_knowledge_reports_its_entries(standin, tmp_path):
         response = app.sender.get("/healthz")
 
         assert response.status == 200
-        assert response.json() == {"status": "ok", "entries": len(app.use_cases.kb.entries)}
+        assert response.json() == {"status": "ok", "entries": len(app.use_cases.kb.entries), "store": "ok"}
         assert response.json()["entries"] > 0
 
 

@@ -118,6 +118,8 @@ def served_app(
     )._replace(**settings)
     state = state or open_state(str(state_db))
     use_cases = use_cases or UseCases.from_settings(config, journal=state.journal)
-    app = SlackWebApp(build_app(config, use_cases, state.claims), use_cases, config.signing_secret)
+    app = SlackWebApp(
+        build_app(config, use_cases, state.claims), use_cases, config.signing_secret, store_healthy=state.claims.healthy
+    )
     with serve_wsgi(app) as base_url:
         yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, use_cases)

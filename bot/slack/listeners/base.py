@@ -41,10 +41,14 @@ def delivery_key(body: dict) -> str | None:
 
 
 def asker(body: dict) -> Asker:
-    """Who sent this payload, and from which workspace (kept with the question in the journal)."""
+    """Who sent this payload, and from which workspace (kept with the question in the journal): the
+    team and enterprise as Bolt reads them for its context.team_id and context.enterprise_id, i.e.
+    the installation the request came to (in a Slack Connect channel, this side's workspace)."""
+    from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
+
     user = body.get("user_id") or (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id")
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
-    return Asker(user if isinstance(user, str) else "", team if isinstance(team, str) else "")
+    team, enterprise = extract_team_id(body), extract_enterprise_id(body)
+    return Asker(*(value if isinstance(value, str) else "" for value in (user, team, enterprise)))
 
 
 def failure(exc: BaseException) -> str:
@@ -69,8 +73,11 @@ def once(when: Callable[[dict], bool] | None = None) -> Callable[[F], F]:
     """Run a listener method (which must take `body`) once per Slack delivery, and log what fails.
 
     `when(body)` says whether the payload is one to handle at all (a person's message, not a bot's):
-    others are ignored without taking a claim. Bolt has acknowledged the request before the listener
-    runs (events: always; the rest: the ack_non_events middleware), so an error here is logged, not
+    others are ignored without taking a claim. A person's question was claimed already, before the
+    ack, by the accept_questions middleware (bot/slack/middleware.py), which hands the listener its
+    record in `context["accepted"]`; the listener takes no claim of its own then. Bolt has
+    acknowledged the request before the listener runs (events: always; the rest: the ack_non_events
+    middleware), so an error here is logged, not
     raised: Bolt would otherwise turn it into a failure Slack shows for a request that was in fact
     received. functools.wraps keeps the signature Bolt reads its arguments from."""
 
@@ -81,7 +88,9 @@ def once(when: Callable[[dict], bool] | None = None) -> Callable[[F], F]:
             if when is not None and not when(body):
                 return
             key = delivery_key(body)
-            if key and not self.claims.claim(key):
+            context = kwargs.get("context")
+            accepted = context.get("accepted") if context is not None else None
+            if key and accepted is None and not self.claims.claim(key):
                 log.info("already handled this %s; ignoring the repeat", key.split(":", 1)[0])
                 return
             try:

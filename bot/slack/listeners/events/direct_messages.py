@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from slack_bolt import Say
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
 
-from bot.domain import Surface
 from bot.slack.listeners.base import once
 from bot.slack.listeners.events.questions import QuestionListener, is_direct_message_from_person
 
 
 class DirectMessages(QuestionListener):
     @once(when=is_direct_message_from_person)
-    def answer(self, body: dict, event: dict, say: Say) -> None:
-        self.reply(body, say, Surface.DM, thread_ts=event.get("thread_ts"))
+    def answer(self, body: dict, context: BoltContext, client: WebClient) -> None:
+        self.reply(body, context, client)
