@@ -142,20 +142,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _journal(settings: Settings):
-    """The Slack processes' journal, for report and purge; UsageError if there is none to read."""
-    import sqlite3
+    """The Slack processes' journal, for report and purge, from whichever store is configured
+    (DATABASE_URL, else the STATE_DB file); UsageError if there is none to read."""
+    if settings.database_url:
+        from bot.state.postgres import PostgresState
 
+        store = PostgresState(settings.database_url, pool_size=1)
+        if not store.healthy():
+            raise UsageError(f"DATABASE_URL {store.where} cannot be reached")
+        return store
     from bot.state.sqlite import SqliteState
 
     if not settings.state_db.is_file():
-        raise UsageError(f"no records yet: {settings.state_db} does not exist (set STATE_DB)")
+        raise UsageError(f"no records yet: {settings.state_db} does not exist (set STATE_DB or DATABASE_URL)")
     with open(settings.state_db, "rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
             raise UsageError(f"STATE_DB {settings.state_db} is not an SQLite file")
-    try:
-        return SqliteState(settings.state_db)
-    except sqlite3.Error as exc:
-        raise UsageError(f"STATE_DB {settings.state_db} cannot be read: {exc}") from None
+    sqlite = SqliteState(settings.state_db)
+    if not sqlite.healthy():
+        raise UsageError(f"STATE_DB {settings.state_db} cannot be read")
+    return sqlite
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -168,7 +174,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     journal = _journal(load_settings())
     try:
         return run_report(
-            journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=time.time()
+            journal,
+            days=args.days or 7,
+            since=args.since,
+            until=args.until,
+            as_csv=args.csv,
+            now=time.time(),
+            team=args.team,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -240,11 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", type=int, default=40, help="how many misses to list (default 40)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("report", help="what people asked, what was missed, feedback votes (from STATE_DB)")
+    p = sub.add_parser("report", help="what people asked, what was missed, feedback votes (DATABASE_URL or STATE_DB)")
     p.add_argument("--days", type=int, help="the period: this many days up to now (default 7)")
     p.add_argument("--since", help="first day of the period, YYYY-MM-DD (UTC)")
     p.add_argument("--until", help="last day of the period, YYYY-MM-DD (UTC)")
     p.add_argument("--csv", action="store_true", help="one row per question, for a spreadsheet")
+    p.add_argument("--team", help="one workspace only: its team id (T...), or an Enterprise Grid org's id (E...)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("purge", help="delete stored questions and votes: expired ones, or one person's")

@@ -32,8 +32,9 @@ def _day(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def write_text(report: Report, journal: Journal, out: TextIO) -> None:
-    out.write(f"cro-bot report, {_day(report.since)} to {_day(report.until)} UTC ({journal.where})\n")
+def write_text(report: Report, journal: Journal, out: TextIO, team: str | None = None) -> None:
+    workspace = f", workspace {team}" if team else ""
+    out.write(f"cro-bot report, {_day(report.since)} to {_day(report.until)} UTC ({journal.where}{workspace})\n")
     out.write(f"questions asked: {report.asked}\n")
     if report.asked:
         shares = " · ".join(
@@ -55,11 +56,20 @@ def write_csv(report: Report, out: TextIO) -> None:
         writer.writerow([_day(at), surface, question, status, entry or "", round(score or 0.0, 1)])
 
 
-def run_report(journal: Journal, *, days: int, since: str | None, until: str | None, as_csv: bool, now: float) -> int:
+def run_report(
+    journal: Journal,
+    *,
+    days: int,
+    since: str | None,
+    until: str | None,
+    as_csv: bool,
+    now: float,
+    team: str | None = None,
+) -> int:
     start, end = period(days, since, until, now)
-    report = journal.report(start, end)
+    report = journal.report(start, end, team=team)
     if as_csv:
         write_csv(report, sys.stdout)
     else:
-        write_text(report, journal, sys.stdout)
+        write_text(report, journal, sys.stdout, team)
     return 0

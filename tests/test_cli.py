@@ -115,3 +115,15 @@ def test_eval_reports_per_tag_accuracy_and_histogram(tmp_path):
     assert run.returncode == 0
     assert "plain" in run.stdout and "adversarial" in run.stdout and "score" in run.stdout
     assert "off-topic rejected 1/1" in run.stdout and "answered right 1/1" in run.stdout
+
+
+def test_ask_loads_neither_slack_nor_the_database_layer(workdir):
+    """Its cold start stays that of the router: SQLAlchemy and the database drivers are for the Slack
+    processes and for report and purge."""
+    code = (
+        "import sys; from bot.cli import main; main(['ask', 'what is an ARO?']);"
+        "print(sorted(m for m in ('sqlalchemy', 'psycopg', 'sqlite3', 'slack_bolt') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=workdir)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "[]"
