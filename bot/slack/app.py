@@ -48,6 +48,13 @@ def build_app(
     app.middleware(accept_questions(claims))
     if oauth is not None:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: Bolt's own handlers
+    else:
+
+        @app.event("app_uninstalled")
+        @app.event("tokens_revoked")
+        def token_gone() -> None:
+            # One workspace's token: nothing stored to delete, but the operator needs to know.
+            log.warning("the app was uninstalled or its tokens revoked: SLACK_BOT_TOKEN no longer works")
 
     @app.error
     def log_errors(error: Exception) -> None:

@@ -20,6 +20,7 @@ import threading
 from typing import NamedTuple
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.knowledge.errors import KnowledgeError
 from bot.settings import Settings, SettingsError, load_settings
@@ -70,18 +71,24 @@ def build(settings: Settings) -> Running:
     running (every worker has one: see bot/slack/sweeper.py)."""
     state = open_state(str(settings.state_db), database_url=settings.database_url)
     use_cases = UseCases.from_settings(settings, journal=state.journal)
-    oauth = None
-    if settings.distribution:
-        engine = getattr(state.journal, "engine", None)
-        if engine is None:
-            raise SettingsError("distribution keeps installations in the state database: set STATE_DB or DATABASE_URL")
-        oauth = oauth_settings(settings, engine)
+    oauth = distribution(settings, state)
     app = build_app(settings, use_cases, state.claims, oauth=oauth)
     client_for = client_for_installations(settings, oauth) if oauth else client_for_one_workspace(app.client)
     sweeper = Sweeper(use_cases, state.claims, client_for, grace=settings.claim_grace_seconds).start()
     _purge_on_schedule(use_cases)
     atexit.register(_close, sweeper, state)
     return Running(app, use_cases, state, sweeper)
+
+
+def distribution(settings: Settings, state: State) -> OAuthSettings | None:
+    """Bolt's OAuth settings when SLACK_CLIENT_ID switches distribution on, its stores in the state's
+    own database; None in single-workspace mode."""
+    if not settings.distribution:
+        return None
+    engine = getattr(state.journal, "engine", None)
+    if engine is None:
+        raise SettingsError("distribution keeps installations in the state database: set STATE_DB or DATABASE_URL")
+    return oauth_settings(settings, engine)
 
 
 def _close(sweeper: Sweeper, state: State) -> None:

@@ -22,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bot.settings import Settings
 from bot.slack.app import build_app
+from bot.slack.startup import distribution
 from bot.slack.web import SlackWebApp
 from bot.state import State, open_state
 from bot.use_cases import UseCases
@@ -118,8 +119,12 @@ def served_app(
     )._replace(**settings)
     state = state or open_state(str(state_db))
     use_cases = use_cases or UseCases.from_settings(config, journal=state.journal)
+    oauth = distribution(config, state)  # when the settings name an OAuth client, as startup.build does
     app = SlackWebApp(
-        build_app(config, use_cases, state.claims), use_cases, config.signing_secret, store_healthy=state.claims.healthy
+        build_app(config, use_cases, state.claims, oauth=oauth),
+        use_cases,
+        config.signing_secret,
+        store_healthy=state.claims.healthy,
     )
     with serve_wsgi(app) as base_url:
         yield Served(base_url, SlackSender(base_url, config.signing_secret), standin, config, use_cases)

@@ -381,8 +381,8 @@ def post(url: str, body: str | bytes, content_type: str = JSON, headers: dict[st
     return _send(request)
 
 
-def get(url: str) -> Response:
-    return _send(urllib.request.Request(url, method="GET"))
+def get(url: str, headers: dict[str, str] | None = None) -> Response:
+    return _send(urllib.request.Request(url, method="GET", headers=headers or {}))
 
 
 def _send(request: urllib.request.Request) -> Response:
@@ -419,8 +419,8 @@ class SlackSender:
         """A button click (a `block_actions` payload, see `block_actions`)."""
         return self.signed(interactivity_body(payload), FORM)
 
-    def get(self, path: str) -> Response:
-        return get(self.base_url + path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return get(self.base_url + path, headers)
 
 
 SENTINEL_CHANNEL = "D999"

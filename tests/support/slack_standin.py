@@ -19,14 +19,26 @@ responses that are served, in order, to the next calls of ``method`` (an API met
 answers resume. Scripted calls are recorded like any other. ``Scripted(delay=2.0)`` holds the answer
 back that long (a stalled Slack), the call being recorded as it arrives.
 
+OAuth (distribution): ``standin.oauth_app(client_id, client_secret)`` makes it the app's OAuth server;
+``code = standin.authorize_install(team_id=..., enterprise_id=...)`` is what Slack's consent screen would
+send the browser back with; ``oauth.v2.access`` exchanges it (client id and secret as HTTP Basic auth,
+once) for a new bot token of that workspace, which ``auth.test`` then knows::
+
+    standin.oauth_app("111.222", "client-secret")
+    code = standin.authorize_install(team_id="T222")
+    ...  # the browser follows /slack/oauth_redirect?code=...&state=...
+    assert standin.installed["T222"].startswith("xoxb-")
+
 Socket Mode: ``apps.connections.open`` needs an app-level token (``xapp-``) and answers with a URL
 from ``standin.socket_mode`` (a ``SocketModeStandIn``, see ``tests/support/socket_mode_standin.py``).
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections import deque
@@ -97,8 +109,12 @@ class SlackStandIn:
     """Slack's Web API and response_url endpoints, served from a daemon thread on 127.0.0.1."""
 
     def __init__(self, valid_tokens: Iterable[str] = VALID_TOKENS, app_tokens: Iterable[str] = APP_TOKENS) -> None:
-        self.valid_tokens = frozenset(valid_tokens)
+        self.valid_tokens = set(valid_tokens)
         self.app_tokens = frozenset(app_tokens)
+        self.oauth_client: tuple[str, str] | None = None
+        self._codes: dict[str, dict] = {}  # OAuth code -> the workspace it installs into
+        self._workspaces: dict[str, dict] = {}  # bot token -> the workspace it belongs to
+        self.installed: dict[str, str] = {}  # team id -> the bot token it was given
         self.socket_mode: Any = None  # a SocketModeStandIn: what apps.connections.open hands out
         self._calls: list[Call] = []
         self._changed = threading.Condition()
@@ -186,6 +202,55 @@ class SlackStandIn:
         with self._changed:
             self._calls.clear()
 
+    # -- OAuth ---------------------------------------------------------------------------------------
+
+    def oauth_app(self, client_id: str, client_secret: str) -> None:
+        """Answer oauth.v2.access for the app with these credentials."""
+        with self._changed:
+            self.oauth_client = (client_id, client_secret)
+
+    def authorize_install(self, team_id: str, *, enterprise_id: str | None = None, org_wide: bool = False) -> str:
+        """A person approved the install in `team_id` (or, `org_wide`, in the whole `enterprise_id`):
+        the one-time code Slack hands the browser for the app's redirect URL."""
+        code = f"{team_id}.{secrets.token_hex(8)}"
+        with self._changed:
+            self._codes[code] = {"team_id": team_id, "enterprise_id": enterprise_id, "org_wide": org_wide}
+        return code
+
+    def _oauth_v2_access(self, call: Call) -> Scripted:
+        auth = call.headers.get("authorization", "")
+        try:
+            client = tuple(base64.b64decode(auth.removeprefix("Basic ")).decode().split(":", 1))
+        except ValueError:
+            client = ()
+        if not auth.startswith("Basic ") or self.oauth_client is None or client != self.oauth_client:
+            return Scripted(200, {"ok": False, "error": "invalid_client_id"})
+        body = call.body if isinstance(call.body, dict) else {}
+        with self._changed:
+            workspace = self._codes.pop(body.get("code", ""), None)  # a code is good once
+            if workspace is None:
+                return Scripted(200, {"ok": False, "error": "invalid_code"})
+            token = f"xoxb-{workspace['team_id']}-{secrets.token_hex(6)}"
+            self.valid_tokens.add(token)
+            self._workspaces[token] = workspace
+            self.installed[workspace["team_id"]] = token
+        enterprise = {"id": workspace["enterprise_id"], "name": "Org"} if workspace["enterprise_id"] else None
+        return Scripted(
+            200,
+            {
+                "ok": True,
+                "access_token": token,
+                "token_type": "bot",
+                "scope": "app_mentions:read,chat:write,commands,im:history,im:read,im:write",
+                "bot_user_id": BOT_USER_ID,
+                "app_id": "A111",
+                "team": None if workspace["org_wide"] else {"id": workspace["team_id"], "name": "Team"},
+                "enterprise": enterprise,
+                "is_enterprise_install": workspace["org_wide"],
+                "authed_user": {"id": "U222"},
+            },
+        )
+
     # -- fault injection ---------------------------------------------------------------------------
 
     def script(self, target: str, *responses: Scripted) -> None:
@@ -218,6 +283,8 @@ class SlackStandIn:
             return Scripted(200, "ok")
         if not call.path.startswith(API_PREFIX):
             return Scripted(404, "Not Found")
+        if call.method == "oauth.v2.access":
+            return self._oauth_v2_access(call)
         if not call.token:
             return Scripted(200, {"ok": False, "error": "not_authed"})
         if call.method == "apps.connections.open":
@@ -235,7 +302,12 @@ class SlackStandIn:
             return Scripted(200, {"ok": False, "error": "invalid_auth"})
         body = call.body if isinstance(call.body, dict) else {}
         if call.method == "auth.test":
-            return Scripted(200, dict(AUTH_TEST), {"x-oauth-scopes": "app_mentions:read,chat:write,commands"})
+            answer = dict(AUTH_TEST)
+            workspace = self._workspaces.get(call.token)
+            if workspace:  # a token an OAuth install handed out: its own workspace
+                answer.update(team_id=workspace["team_id"], enterprise_id=workspace["enterprise_id"])
+                answer["is_enterprise_install"] = workspace["org_wide"]
+            return Scripted(200, answer, {"x-oauth-scopes": "app_mentions:read,chat:write,commands"})
         if call.method == "chat.postMessage":
             ts = self._next_ts()
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": body.get("text", ""), "ts": ts}
