@@ -1,8 +1,9 @@
 """State in PostgreSQL (DATABASE_URL=postgresql://...), shared by every instance behind a load balancer,
 through the one SQL implementation in sql.py, with psycopg 3 as the driver.
 
-A restart of the server is ridden out: a connection that died with it is noticed before use (the
-pool's pre-ping) and replaced; a claim keeps trying for 1.5 s (a fast restart is over by then, and
+A restart of the server is ridden out: the first statement on a connection that died with it fails,
+and SQLAlchemy then replaces every connection of the pool (no pre-ping: a round trip before each
+statement costs more at the ack than it saves); a claim keeps trying for 1.5 s (a fast restart is over by then, and
 Slack's 3 s for the ack are not spent); after that, claims are taken in memory and writes are queued
 until the server answers, tried again every 2 s.
 """
@@ -44,15 +45,17 @@ class PostgresState(SqlState):
         monotonic: Callable[[], float] = time.monotonic,
         pause: Callable[[float], None] = time.sleep,
         owner: str | None = None,
-        pool_size: int = 10,
+        pool_size: int = 20,
     ) -> None:
         import psycopg
 
         engine = create_engine(
             engine_url(url),
-            pool_pre_ping=True,
+            # Enough for every thread that writes (gunicorn's, Bolt's listeners', the sweeper): a
+            # connection beyond the pool is closed when returned, and a new PostgreSQL connection per
+            # request cost a hundred milliseconds and more at the ack under load (measured).
             pool_size=pool_size,
-            max_overflow=20,
+            max_overflow=10,
             pool_timeout=5,
             connect_args={
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
