@@ -1,14 +1,19 @@
 """Load the HTTP app as Slack would, and count what comes back (a measurement; nothing asserts).
 
     .venv/bin/python benchmarks/load_slack.py [--requests N] [--levels 1,4,12,24]
+        [--instances 1,2] [--workers W] [--database-url postgresql://... | --database-url local]
 
-Starts the Procfile's `web:` process (gunicorn, its configured workers and threads) and a local
-stand-in for Slack's Web API, both on 127.0.0.1, then at each concurrency level sends a burst of
-signed requests, half app mentions and half `/cro-checklist` commands, each one unique. It reports
+Starts the Procfile's `web:` process (gunicorn, its configured workers and threads; `--workers` sets
+WEB_CONCURRENCY) and a local stand-in for Slack's Web API, all on 127.0.0.1, then at each concurrency
+level sends a burst of signed requests, half app mentions and half `/cro-checklist` commands, each one
+unique. `--instances N` starts N web: processes on one store and spreads the requests over them in
+turn, as a load balancer would (a comma list measures each count in turn); the store is
+`--database-url` (PostgreSQL; `local` starts a throwaway server from the machine's PostgreSQL binaries,
+as the tests do) or else one SQLite file. It reports
 the ack latency (the HTTP response Slack waits for; it must come within 3 s) at p50/p99, answers
 per second (first request to last answer), and answers lost or duplicated: every mention must get
 exactly one chat.postMessage in its thread, every command exactly one post to its response_url.
-Target: no loss, no duplicate, p99 under 100 ms at 12 concurrent requests.
+Target: no loss, no duplicate, p99 under 50 ms at 12 concurrent requests.
 
 The stand-in runs in a process of its own (this script with --standin): answering 250 posts a second
 inside the load generator would compete for the generator's GIL and inflate the latencies it times.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -104,7 +110,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_web(api_url: str, port: int, home: str) -> subprocess.Popen:
+def start_web(api_url: str, port: int, home: str, store: dict[str, str], workers: int | None) -> subprocess.Popen:
     line = next(row for row in (ROOT / "Procfile").read_text().splitlines() if row.startswith("web:"))
     command = line.split(":", 1)[1].strip().replace("$PORT", str(port))
     env = {
@@ -116,8 +122,9 @@ def start_web(api_url: str, port: int, home: str) -> subprocess.Popen:
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
-        "STATE_DB": str(Path(home) / "state.sqlite3"),
         "LOG_LEVEL": "WARNING",
+        **store,
+        **({"WEB_CONCURRENCY": str(workers)} if workers else {}),
     }
     return subprocess.Popen(
         f"exec {command}", shell=True, cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -136,7 +143,7 @@ def wait_healthy(sender: SlackSender, timeout: float = 30.0) -> None:
     raise SystemExit("the web: process did not become healthy")
 
 
-def burst(sender: SlackSender, standin: RemoteStandIn, level: int, count: int, tag: str) -> dict:
+def burst(senders: list[SlackSender], standin: RemoteStandIn, level: int, count: int, tag: str) -> dict:
     jobs = []
     for i in range(count):
         if i % 2 == 0:
@@ -144,8 +151,9 @@ def burst(sender: SlackSender, standin: RemoteStandIn, level: int, count: int, t
         else:
             jobs.append(("command", (TOPICS[i % len(TOPICS)], standin.hook_url(f"load/{tag}/{i}"))))
 
-    def send(job):
-        kind, payload = job
+    def send(numbered):
+        n, (kind, payload) = numbered
+        sender = senders[n % len(senders)]  # round robin, as a load balancer spreads requests
         start = time.perf_counter()
         response = sender.event(payload) if kind == "mention" else sender.command(*payload)
         return time.perf_counter() - start, response.status
@@ -153,7 +161,7 @@ def burst(sender: SlackSender, standin: RemoteStandIn, level: int, count: int, t
     standin.clear()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=level) as pool:
-        results = list(pool.map(send, jobs))
+        results = list(pool.map(send, enumerate(jobs)))
     mentions = [p for k, p in jobs if k == "mention"]
     commands = [p for k, p in jobs if k == "command"]
     expected = len(mentions) + len(commands)
@@ -185,39 +193,72 @@ def burst(sender: SlackSender, standin: RemoteStandIn, level: int, count: int, t
     }
 
 
+def run_instances(args: argparse.Namespace, standin: RemoteStandIn, count: int, store: dict[str, str]) -> None:
+    """Start `count` web: processes on `store`, measure every level, print a row per level, stop them."""
+    levels = [int(x) for x in args.levels.split(",")]
+    with tempfile.TemporaryDirectory() as home:
+        webs, senders = [], []
+        try:
+            for n in range(count):
+                folder = Path(home) / f"instance-{n}"
+                folder.mkdir()
+                port = free_port()
+                local = store or {"STATE_DB": str(Path(home) / "state.sqlite3")}  # one file, shared
+                webs.append(start_web(standin.api_url, port, str(folder), local, args.workers))
+                senders.append(SlackSender(f"http://127.0.0.1:{port}", SECRET))
+            for sender in senders:
+                wait_healthy(sender)
+            burst(senders, standin, 4, 20 * count, f"warm{count}")  # warm every worker before measuring
+            for level in levels:
+                r = burst(senders, standin, level, args.requests, f"I{count}L{level}")
+                print(
+                    f"{count:>9}  {r['level']:>5}  {r['requests']:>8}  {r['non_200']:>7}  {r['p50_ms']:>10.1f}"
+                    f"  {r['p99_ms']:>10.1f}  {r['max_ms']:>10.1f}  {r['answers_per_s']:>9.1f}"
+                    f"  {r['lost']:>4}  {r['duplicated']:>10}",
+                    flush=True,
+                )
+        finally:
+            for web in webs:
+                web.send_signal(signal.SIGTERM)
+            for web in webs:
+                try:
+                    web.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    web.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     parser.add_argument("--levels", default="1,4,12,24", help="concurrency levels, comma-separated")
+    parser.add_argument("--instances", default="1", help="web: processes on one store (a comma list: each in turn)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers per instance (WEB_CONCURRENCY)")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL for every instance (DATABASE_URL); 'local': a throwaway local server"
+    )
     parser.add_argument("--standin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.standin:
         return standin_main()
-    levels = [int(x) for x in args.levels.split(",")]
+    server, server_root = None, None
+    if args.database_url == "local":
+        from tests.support.postgres import PostgresServer
+
+        server_root = Path(tempfile.mkdtemp(prefix="load-slack-pg-"))  # under /tmp: the server's user reaches it
+        server = PostgresServer.start(server_root)
+        args.database_url = server.create_database("load")
     standin = RemoteStandIn()
-    with tempfile.TemporaryDirectory() as home:
-        port = free_port()
-        web = start_web(standin.api_url, port, home)
-        try:
-            sender = SlackSender(f"http://127.0.0.1:{port}", SECRET)
-            wait_healthy(sender)
-            burst(sender, standin, 4, 20, "warm")  # warm both workers before measuring
-            print(f"web: process from the Procfile on 127.0.0.1:{port}; Web API stand-in at {standin.api_url}")
-            print("level  requests  non-200  ack p50 ms  ack p99 ms  ack max ms  answers/s  lost  duplicated")
-            for level in levels:
-                r = burst(sender, standin, level, args.requests, f"L{level}")
-                print(
-                    f"{r['level']:>5}  {r['requests']:>8}  {r['non_200']:>7}  {r['p50_ms']:>10.1f}"
-                    f"  {r['p99_ms']:>10.1f}  {r['max_ms']:>10.1f}  {r['answers_per_s']:>9.1f}"
-                    f"  {r['lost']:>4}  {r['duplicated']:>10}"
-                )
-        finally:
-            web.send_signal(signal.SIGTERM)
-            try:
-                web.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                web.kill()
-            standin.stop()
+    try:
+        store = f"PostgreSQL {args.database_url.rsplit('@', 1)[-1]}" if args.database_url else "one SQLite file"
+        print(f"web: processes from the Procfile on 127.0.0.1 ({store}); Web API stand-in at {standin.api_url}")
+        print("instances  level  requests  non-200  ack p50 ms  ack p99 ms  ack max ms  answers/s  lost  duplicated")
+        for count in (int(x) for x in args.instances.split(",")):
+            run_instances(args, standin, count, {"DATABASE_URL": args.database_url} if args.database_url else {})
+    finally:
+        standin.stop()
+        if server is not None:
+            server.stop()
+            shutil.rmtree(server_root, ignore_errors=True)
 
 
 if __name__ == "__main__":
