@@ -22,7 +22,7 @@ from bot.domain import Status, Surface
 from bot.knowledge.messages import Messages
 from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase
 from bot.routing.checklists import ChecklistResult
-from bot.routing.router import RouteResult
+from bot.routing.router import NOT_ENGLISH, RouteResult
 from bot.routing.text import visible
 
 _SECTION_LIMIT = 3000
@@ -144,14 +144,27 @@ def render_route(
 ) -> Reply:
     """The reply for a routing result."""
     if result.status == Status.ANSWERED and result.entry:
-        return render_answer(
+        reply = render_answer(
             result.entry, kb, question_id=question_id, surface=surface, escalation_contact=escalation_contact
         )
+        return with_also_asked(reply, result, kb) if result.also else reply
+    if result.reason == NOT_ENGLISH:
+        return render_notice(kb, "english_only")
     if result.status == Status.CLARIFY:
         return render_clarify(result, kb)
     if result.status == Status.HELP:
         return render_help(kb, surface)
     return render_fallback(result, kb, surface, escalation_contact)
+
+
+def with_also_asked(reply: Reply, result: RouteResult, kb: KnowledgeBase) -> Reply:
+    """The answer to a message's main question, then its other questions as buttons to ask them."""
+    head = _messages(kb).text("also_asked")
+    options = "\n".join(f"• {s.title}" for s in result.also)
+    blocks = list(reply.blocks or [])
+    at = next((i for i, b in enumerate(blocks) if b.get("block_id") == FEEDBACK_BLOCK), len(blocks))
+    blocks[at:at] = [_context(f"*{head}*"), entry_buttons([s.entry_id for s in result.also], kb, "also")]
+    return Reply(f"{reply.text}\n\n{head}\n{options}", blocks)
 
 
 def render_clarify(result: RouteResult, kb: KnowledgeBase) -> Reply:

@@ -42,6 +42,7 @@ class Settings(NamedTuple):
     state_db: Path = Path("cro-bot.sqlite3")
     state_retention_days: int = 180  # stored questions and votes older than this are purged
     knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
+    semantic_signal: bool = True  # the sentence-embedding model; off, the router uses its lexical model alone
     # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts,
     # and seconds a client has to send a request's body (a stalled body must not hold a thread).
     web_workers: int = 2
@@ -96,6 +97,7 @@ VARIABLES = {
     "state_db": "STATE_DB",
     "state_retention_days": "STATE_RETENTION_DAYS",
     "knowledge_cache": "KNOWLEDGE_CACHE",
+    "semantic_signal": "SEMANTIC_SIGNAL",
     "web_workers": "WEB_CONCURRENCY",
     "web_threads": "WEB_THREADS",
     "web_timeout": "WEB_TIMEOUT",

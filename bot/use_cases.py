@@ -73,16 +73,22 @@ class VoteRecorded(NamedTuple):
 
 
 def load_router(settings: Settings) -> Router:
-    """The indexed knowledge for `settings.knowledge_dir`, from the snapshot cache when it is current;
+    """The indexed knowledge for `settings.knowledge_dir`, from the snapshot cache when it is current,
+    with the semantic model attached (or, if it cannot load, a warning and the lexical signal alone);
     raises KnowledgeError naming every problem."""
+    from bot.routing.semantic import load_encoder
+
     folder = Path(settings.knowledge_dir)
+    encoder = load_encoder() if settings.semantic_signal else None  # logs why, if it cannot load
 
     def build() -> Router:
         from bot.knowledge.loader import load_knowledge  # YAML is only parsed on a cache miss
 
-        return Router(load_knowledge(folder))
+        return Router(load_knowledge(folder), encoder)
 
-    return cached(folder, build, default_cache_dir() if settings.knowledge_cache else None)
+    router = cached(folder, build, default_cache_dir() if settings.knowledge_cache else None)
+    router.attach_encoder(encoder)
+    return router
 
 
 class UseCases:

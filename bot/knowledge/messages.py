@@ -31,6 +31,7 @@ TEXTS = {
     "escalation": _spec("contact", required=("contact",)),
     "escalation_default": _spec(),
     "english_only": _spec(),
+    "also_asked": _spec(),
     "checklists_heading": _spec(),
     "checklist_unknown": _spec("topic"),
     "checklist_shared": _spec("title"),
