@@ -147,3 +147,25 @@ def start_web(workdir: Path, extra_env: dict[str, str]) -> WebProcess:
 def start_worker(workdir: Path, extra_env: dict[str, str]) -> WebProcess:
     """The `worker:` line (Socket Mode)."""
     return start_procfile("worker", workdir, process_env(workdir, extra_env))
+
+
+# Settings a developer may have exported, which would change what an offline command does.
+_DEVELOPER_SETTINGS = ("SLACK_", "KNOWLEDGE_DIR", "LOG_LEVEL", "STATE_DB", "ENV_FILE")
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`cro-bot ARGS` as a user runs it (a subprocess of this venv's Python), without the developer's
+    own Slack or state settings; `env` adds to the environment."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(_DEVELOPER_SETTINGS)}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=full_env,
+        cwd=cwd,
+    )
