@@ -1,8 +1,9 @@
 """The router held to floors on the project's own evaluation set (tests/eval/router_eval.yaml).
 
-The set was written independently of the stored phrasings (and of ../shared/eval), as people type
-in Slack; `cro-bot eval tests/eval/router_eval.yaml` prints the full report. Floors sit a little
-below the measured figures so that a change which makes routing worse fails here.
+The set was written independently of the stored phrasings (and of any question set kept outside the
+repository), as people type in Slack; `cro-bot eval tests/eval/router_eval.yaml` prints the full
+report. Floors sit a little below the measured figures so that a change which makes routing worse
+fails here.
 """
 
 from pathlib import Path
