@@ -161,20 +161,22 @@ def _journal(settings: Settings):
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
-    from bot.reporting import run_report
+    from bot.reporting import period, run_report
 
     if args.days is not None and args.days < 1:
         raise UsageError("--days must be 1 or more")
-    journal = _journal(load_settings())
-    try:
-        return run_report(
-            journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=time.time()
-        )
+    now = time.time()
+    try:  # the period first: a mistake in it is the user's to fix, whatever STATE_DB holds
+        period(args.days or 7, args.since, args.until, now)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    journal = _journal(load_settings())
+    return run_report(journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=now)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    if args.older_than is not None and args.older_than < 0:
+        raise UsageError("--older-than must be 0 or more days")
     settings = load_settings()
     journal = _journal(settings)
     if args.user:
@@ -248,8 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("purge", help="delete stored questions and votes: expired ones, or one person's")
-    p.add_argument("--user", help="delete every record of this Slack user id (U...), e.g. on their request")
-    p.add_argument("--older-than", type=int, metavar="DAYS", help="instead of STATE_RETENTION_DAYS (default 180)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--user", help="delete every record of this Slack user id (U...), e.g. on their request")
+    which.add_argument(
+        "--older-than", type=int, metavar="DAYS", help="delete records older than this instead of STATE_RETENTION_DAYS"
+    )
     p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("run", help="connect to Slack: Socket Mode (default), or --http for a Request URL")

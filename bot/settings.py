@@ -46,7 +46,11 @@ class Settings(NamedTuple):
     # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts,
     # and seconds a client has to send a request's body (a stalled body must not hold a thread).
     web_workers: int = 2
-    web_threads: int = 8
+    # 32, not 8: a client stalled mid-body holds a thread for up to WEB_BODY_TIMEOUT, and a burst of
+    # connections often lands on one worker (whichever wins the accept), so with 8 threads 16 stalled
+    # clients kept a real mention waiting 4 s, past Slack's 3 (tests/slack/test_web_process.py). Idle
+    # threads cost little; a buffering proxy in front is still what stops slow clients (README).
+    web_threads: int = 32
     web_timeout: int = 30
     web_body_timeout: float = 2.0
     thresholds: Thresholds = Thresholds()

@@ -370,24 +370,27 @@ class Response:
         return json.loads(self.body)
 
 
-def post(url: str, body: str | bytes, content_type: str = JSON, headers: dict[str, str] | None = None) -> Response:
-    """POST `body` as-is (the bytes that were signed); any HTTP status comes back as a Response."""
+def post(
+    url: str, body: str | bytes, content_type: str = JSON, headers: dict[str, str] | None = None, timeout: float = 10
+) -> Response:
+    """POST `body` as-is (the bytes that were signed); any HTTP status comes back as a Response.
+    `timeout`: seconds to wait for the answer (Slack itself gives up after 3)."""
     data = body.encode() if isinstance(body, str) else body
     request = urllib.request.Request(url, data=data, method="POST")
     request.add_header("Content-Type", content_type)
     request.add_header("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
     for name, value in (headers or {}).items():
         request.add_header(name, value)
-    return _send(request)
+    return _send(request, timeout)
 
 
 def get(url: str) -> Response:
     return _send(urllib.request.Request(url, method="GET"))
 
 
-def _send(request: urllib.request.Request) -> Response:
+def _send(request: urllib.request.Request, timeout: float = 10) -> Response:
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
     except urllib.error.HTTPError as error:
         with error:
