@@ -77,6 +77,15 @@ class _Catalogue:
             out.append((raw, record_id, f"{kind} '{record_id}'" if record_id else f"{kind} #{i + 1}"))
         return out
 
+    def each_mapping(self, items: list, owner: dict, label: str | None, key: str, fields: str):
+        """(field name, mapping) for each item of a list that should hold mappings with `fields`."""
+        for i, item in enumerate(items):
+            field = f"{key}[{i}]"
+            if isinstance(item, dict):
+                yield field, item
+            else:
+                self.problem(f"must be a mapping with {fields}", owner, label, field)
+
     def unique(self, records: dict, record_id: str, raw: dict, label: str) -> bool:
         if not record_id:
             return False
@@ -183,11 +192,7 @@ class _Catalogue:
             self.problem("must list the Part 312 obligations ({section, obligation})", raw, label, "toro")
             return ()
         out = []
-        for i, item in enumerate(value):
-            field = f"toro[{i}]"
-            if not isinstance(item, dict):
-                self.problem("must be a mapping with 'section' and 'obligation'", raw, label, field)
-                continue
+        for field, item in self.each_mapping(value, raw, label, "toro", "'section' and 'obligation'"):
             self.reader.unknown_fields(item, {"section", "obligation"}, label)
             section = self.reader.text(item, "section", label, field=f"{field}.section")
             if section and not PART_312.match(section):
@@ -302,11 +307,7 @@ class _Catalogue:
             self.problem("must be a list of {checklist, regions}", data, None, "open_from_checklists")
             return {}
         openers: dict[str, tuple[str, ...]] = {}
-        for i, raw in enumerate(raw_list):
-            field = f"open_from_checklists[{i}]"
-            if not isinstance(raw, dict):
-                self.problem("must be a mapping with 'checklist'", data, None, field)
-                continue
+        for field, raw in self.each_mapping(raw_list, data, None, "open_from_checklists", "'checklist'"):
             self.reader.unknown_fields(raw, {"checklist", "regions"}, field)
             checklist = self.reader.text(raw, "checklist", field, field=f"{field}.checklist")
             if checklist and checklist not in checklists:
