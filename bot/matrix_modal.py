@@ -112,20 +112,23 @@ def build_modal(kb: KnowledgeBase, opened: Opened, regions: tuple[str, ...] = ()
     }
 
 
-def read_submission(view: dict) -> tuple[Opened, MatrixChoice]:
-    """What was ticked and chosen in a submitted modal, as ids (checked against the catalogue later)."""
-    values = ((view or {}).get("state") or {}).get("values") or {}
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def read_submission(view: object) -> tuple[Opened, MatrixChoice]:
+    """What was ticked and chosen in a submitted modal, as ids (checked against the catalogue later).
+    Anything not of the shape Slack sends is left out, never an error."""
+    view = _mapping(view)
     regions: list[str] = []
     assignments: list[tuple[str, str]] = []
-    for block_id, actions in values.items() if isinstance(values, dict) else ():
-        if not isinstance(actions, dict):
-            continue
+    for block_id, actions in _mapping(_mapping(view.get("state")).get("values")).items():
         if block_id == REGIONS_BLOCK:
-            ticked = (actions.get(REGIONS_ACTION) or {}).get("selected_options") or []
-            regions += [o.get("value", "") for o in ticked if isinstance(o, dict)]
+            ticked = _mapping(_mapping(actions).get(REGIONS_ACTION)).get("selected_options")
+            regions += [str(_mapping(o).get("value", "")) for o in (ticked if isinstance(ticked, list) else [])]
         elif isinstance(block_id, str) and block_id.startswith(DUTY_BLOCK):
-            selected = (actions.get(HOLDER_ACTION) or {}).get("selected_option") or {}
-            if isinstance(selected, dict) and selected.get("value"):
-                assignments.append((block_id[len(DUTY_BLOCK) :], str(selected["value"])))
-    opened = parse_metadata(str((view or {}).get("private_metadata") or ""))
+            value = _mapping(_mapping(_mapping(actions).get(HOLDER_ACTION)).get("selected_option")).get("value")
+            if isinstance(value, str) and value:
+                assignments.append((block_id[len(DUTY_BLOCK) :], value))
+    opened = parse_metadata(str(view.get("private_metadata") or ""))
     return opened, MatrixChoice(tuple(regions), opened.preset, tuple(assignments))

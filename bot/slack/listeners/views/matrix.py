@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 class MatrixSubmission(Listener):
     @once()
     def submit(self, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        opened, choice = read_submission(view)
         try:
+            opened, choice = read_submission(view)
             shown = self.use_cases.build_matrix(choice.regions, choice.preset, choice.assignments)
         except MatrixError as exc:  # no region ticked, or ids the catalogue lacks (a stale or forged view)
             text = self.use_cases.notice("matrix_modal_no_region").text if not choice.regions else str(exc)
