@@ -288,7 +288,7 @@ def to_markdown(matrix: Matrix, kb: KnowledgeBase) -> str:
             lines.append("")
     else:
         lines.append("")
-    lines += toro_notes(matrix)
+    lines += "\n\n".join(toro_notes(matrix)).split("\n")  # each note its own paragraph
     if matrix.warnings:
         lines += ["", f"## {words.text('matrix_warnings_heading')}", ""]
         lines += [f"- {w.text}" for w in matrix.warnings]
