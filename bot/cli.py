@@ -1,4 +1,4 @@
-"""cro-bot: ask, checklist, entries, check, eval and report work offline; run connects to Slack.
+"""cro-bot: ask, checklist, matrix, entries, check, eval and report work offline; run connects to Slack.
 
 The offline commands never import slack_bolt, so they start fast and work without a Slack app. Each
 command is a thin adapter over the use cases (bot/use_cases.py), the same ones Slack calls.
@@ -99,6 +99,33 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     return 1 if shown.status == Status.FALLBACK else 0
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    duty, sep, holder = text.partition("=")
+    if not sep or not duty.strip() or not holder.strip():
+        raise UsageError(f"--assign takes DUTY=HOLDER (e.g. monitoring=cro), not '{text}'")
+    return duty.strip(), holder.strip().lower()
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from bot.matrix import MatrixError, to_csv, to_json, to_markdown
+
+    use_cases = _use_cases()
+    if not args.region:
+        regions = ", ".join(use_cases.kb.duties.regions) if use_cases.kb.duties else "us-ind, eu-ctr, uk, other"
+        raise UsageError(f"give at least one --region ({regions}), e.g. cro-bot matrix --region us-ind")
+    assignments = [_assignment(a) for a in args.assign]
+    try:
+        shown = use_cases.build_matrix(args.region, args.preset or "", assignments, shareable=False)
+    except MatrixError as exc:
+        raise UsageError(str(exc)) from None
+    matrix, kb = shown.matrix, use_cases.kb
+    if args.format == "json":
+        _print_json(to_json(matrix, kb))
+    else:
+        sys.stdout.write(to_csv(matrix, kb) if args.format == "csv" else to_markdown(matrix, kb))
+    return 0
+
+
 def cmd_entries(args: argparse.Namespace) -> int:
     kb = _use_cases().kb
     entries = [
@@ -124,8 +151,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
+    duties = f", {len(kb.duties.duties)} duties" if kb.duties else ""
     print(
-        f"knowledge OK: {len(kb.entries)} entries, {len(kb.checklists)} checklists, "
+        f"knowledge OK: {len(kb.entries)} entries, {len(kb.checklists)} checklists{duties}, "
         f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups in {settings.knowledge_dir} "
         f"(revision {kb.revision})"
     )
@@ -229,6 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic", nargs="*", help="what the checklist is about, e.g. monitoring, safety, toro")
     p.add_argument("--json", action="store_true", help="print the checklist as one JSON object")
     p.set_defaults(func=cmd_checklist)
+
+    p = sub.add_parser("matrix", help="a sponsor/CRO responsibility matrix and, for a US IND, the TORO list")
+    p.add_argument("--region", action="append", default=[], help="us-ind, eu-ctr, uk or other; repeat for several")
+    p.add_argument("--preset", help="start from full-service, monitoring-only or hybrid")
+    p.add_argument(
+        "--assign", action="append", default=[], metavar="DUTY=HOLDER",
+        help="HOLDER: sponsor, cro, shared or vendor; over the preset; repeat; duties not named stay with the sponsor",
+    )  # fmt: skip
+    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown", help="default: markdown")
+    p.set_defaults(func=cmd_matrix)
 
     p = sub.add_parser("entries", help="list the knowledge base entries")
     p.add_argument("--json", action="store_true", help="every entry with its phrasings, answer and sources")
