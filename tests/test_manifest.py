@@ -19,13 +19,15 @@ MANIFEST = json.loads((REPO / "manifest.json").read_text())
 README = (REPO / "README.md").read_text()
 EVENTS_PATH = "/slack/events"  # the one path the web process serves Slack on (bot/slack/web.py)
 
-# Each scope the manifest asks for, and what in the bot needs it. Nothing opens a DM (im:write) or
-# reads conversation details (im:read): the bot answers in the DMs people open with it.
+# Each scope the manifest asks for, and what in the bot needs it. Nothing reads conversation details
+# (im:read): the bot answers in the DMs people open with it, and opens one only to send an export.
 SCOPES_NEEDED = {
     "app_mentions:read": "app_mention events: answering mentions in channels",
     "chat:write": "chat.postMessage: every answer",
-    "commands": "/cro-checklist",
+    "commands": "/cro-checklist, /cro-matrix",
+    "files:write": "files.getUploadURLExternal / completeUploadExternal: the matrix's Export",
     "im:history": "message.im events: answering direct messages",
+    "im:write": "conversations.open: the DM the matrix's Export is sent to",
 }
 
 
@@ -106,7 +108,7 @@ def test_manifest_is_socket_mode_by_default():
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
 
 
-@pytest.mark.parametrize("unused", ["im:read", "im:write", "chat:write.public", "users:read", "channels:history"])
+@pytest.mark.parametrize("unused", ["im:read", "chat:write.public", "users:read", "channels:history"])
 def test_manifest_asks_for_no_scope_the_bot_does_not_use(unused):
     assert unused not in MANIFEST["oauth_config"]["scopes"]["bot"]
 
