@@ -4,7 +4,7 @@ case's reply back to Slack; it decides nothing else."""
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, commands, events, views
 from bot.state import DeliveryClaims
 from bot.use_cases import UseCases
 
@@ -13,3 +13,4 @@ def register_listeners(app: App, use_cases: UseCases, claims: DeliveryClaims) ->
     events.register(app, use_cases, claims)
     commands.register(app, use_cases, claims)
     actions.register(app, use_cases, claims)
+    views.register(app, use_cases, claims)
