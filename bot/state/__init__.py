@@ -34,8 +34,9 @@ class Report(NamedTuple):
 
 class Pending(NamedTuple):
     """A person's question accepted for answering: what the claim records before Slack gets its ack,
-    and all a worker needs to answer it if the one that accepted it dies. `question` is the cleaned
-    question (`clean_question`), no more of the message than the journal keeps."""
+    and all a worker needs to answer it if the one that accepted it dies. `question` is the message's
+    text as received while in this process; the store keeps it cleaned (`clean_question`), no more of
+    the message than the journal keeps, so a question taken over is answered from its cleaned words."""
 
     key: str  # the delivery key (bot/slack/listeners/base.py delivery_key)
     team: str

@@ -12,7 +12,8 @@ postgres.py and schema.py).
 - When the database refuses (PostgreSQL restarting, a full or read-only disk, a lock held too long),
   answers never stop: a claim keeps trying for a moment (`Outage.retry_for`, within Slack's 3 s for
   the ack), then is taken in memory; writes are queued in memory, in order, and written once the
-  database answers again (each is idempotent, so writing one twice is harmless). The database is
+  database answers again (claims, marks and a question with its delivery key are idempotent, so one
+  written twice, its first commit's answer lost with the connection, is harmless). The database is
   left to rest for `Outage.rest` seconds after a failure. One warning per outage; what is queued,
   written late, or could not be written at all (the queue full, or the process stopping) is logged as
   a count. Log lines name the database and the failure's type, never a statement's parameters,

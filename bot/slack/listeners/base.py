@@ -78,7 +78,8 @@ def once(when: Callable[[dict], bool] | None = None) -> Callable[[F], F]:
     record in `context["accepted"]`; the listener takes no claim of its own then. Bolt has
     acknowledged the request before the listener runs (events: always; the rest: the ack_non_events
     middleware), so an error here is logged, not raised: Bolt would otherwise turn it into a failure
-    Slack shows for a request that was in fact received. functools.wraps keeps the signature Bolt reads its arguments from."""
+    Slack shows for a request that was in fact received. functools.wraps keeps the signature Bolt
+    reads its arguments from."""
 
     def decorate(method: F) -> F:
         @functools.wraps(method)
