@@ -49,6 +49,10 @@ PRUNE_EVERY_SECONDS = 600.0
 MAX_ATTEMPTS = 3  # takes-over of one question before it is given up (and logged)
 QUEUE_LIMIT = 10_000
 FLUSH_BATCH = 200
+# Waiting out a lock another process holds (SQLite): first pause, longest pause, and for how long in all.
+BUSY_FIRST_PAUSE = 0.0005
+BUSY_LAST_PAUSE = 0.005
+BUSY_WAIT_SECONDS = 10.0
 _MEMORY_LIMIT = 10_000
 # The partial unique indexes ON CONFLICT names, spelled out: with a bound parameter in their WHERE,
 # PostgreSQL cannot match the index once psycopg has prepared the statement (it does after 5 runs).
@@ -95,9 +99,11 @@ class SqlState:
         monotonic: Callable[[], float] = time.monotonic,
         pause: Callable[[float], None] = time.sleep,
         owner: str | None = None,
+        busy: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self.engine = engine
         self.where = where
+        self._busy = busy
         self.owner = owner or new_owner()
         self.outage = outage
         self._errors: tuple[type[BaseException], ...] = (SQLAlchemyError, *errors)
@@ -116,7 +122,7 @@ class SqlState:
         self._migrated = False
         self._pruned_at = 0.0
         try:
-            self._ensure_schema()
+            self._transaction(lambda conn: None)  # the schema now, waiting out a lock another worker holds
         except self._errors as exc:
             self._degrade(exc)
 
@@ -159,9 +165,24 @@ class SqlState:
         it, not three (BEGIN, the statement, COMMIT). Each round trip hands the GIL away and waits to
         get it back from the threads routing answers: at the ack, under load, that wait was most of the
         latency (measured, benchmarks/load_slack.py)."""
-        self._ensure_schema()
-        with self._autocommit.connect() as conn:
-            result = work(conn)
+        deadline, delay = 0.0, BUSY_FIRST_PAUSE
+        while True:
+            try:
+                self._ensure_schema()
+                with self._autocommit.connect() as conn:
+                    result = work(conn)
+                break
+            except self._errors as exc:
+                # Another process holds the write lock for a moment (SQLite): try again soon, and for
+                # as long as the lock could sensibly be held, before calling the database unusable.
+                if self._busy is None or not self._busy(exc):
+                    raise
+                now = time.monotonic()  # real time: how long a lock is held is no test's clock
+                deadline = deadline or now + BUSY_WAIT_SECONDS
+                if now > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, BUSY_LAST_PAUSE)
         self._recovered()
         return result
 
