@@ -162,10 +162,12 @@ def test_a_worker_killed_mid_burst_leaves_no_acked_question_unanswered(backend, 
     assert killed, "the kill happened"
     assert tally.unacked == [], "Slack's retries reach the surviving worker"
     assert tally.lost == [], f"{len(tally.lost)} acked mentions never answered"
-    # At least once: the only duplicates are posts Slack had taken in the instant of the kill, before
-    # the dead worker could mark them answered (chat.postMessage has no idempotency key).
+    # At least once: the only duplicates are posts Slack had taken just before the kill, before the dead
+    # worker could mark them answered (chat.postMessage has no idempotency key).
     in_flight = {index: first_answer(burst, standin, index) - killed_at[0] for index in tally.duplicated}
-    assert all(abs(offset) < 0.1 for offset in in_flight.values()), f"duplicates not in flight at the kill: {in_flight}"
+    # In flight: Slack took the post at most half a second before the kill (its 20 ms, the answer's way
+    # back and the mark, on two saturated cores) and the dead worker had not marked it yet.
+    assert all(-0.5 < offset < 0.1 for offset in in_flight.values()), f"duplicates not in flight: {in_flight}"
     assert sum(tally.duplicated.values()) <= BOLT_LISTENER_THREADS, "at most one per post under way"
     if left[0]:
         assert "took over" in text, f"the dead worker left {left[0]}: a sweeper answered them"
