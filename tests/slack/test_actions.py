@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from bot.buttons import ASK_ENTRY, FEEDBACK_BLOCK, FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL, SHARE_CHECKLIST
+from bot.render import answer_text
 from tests.slack.test_events import block_text
 from tests.support.slack_requests import (
     CHANNEL_ID,
@@ -145,7 +146,7 @@ def test_related_question_button_answers_that_entry_in_the_same_thread(served):
     related = kb.entries[button["value"]]
     assert answer.body["channel"] == CHANNEL_ID
     assert answer.body["thread_ts"] == mention["ts"], "answered in the thread the button was in"
-    assert related.answer in answer.body["text"]
+    assert answer_text(related, kb) in answer.body["text"]
     assert feedback_value(answer)[1] == related.id, "the new answer can be voted on too"
     assert served.standin.calls(hook) == [], "a public answer, not a private reply"
     served.assert_nothing_more_posted(already=2)
@@ -162,7 +163,7 @@ def test_related_question_button_in_a_dm_answers_in_the_dm_not_a_thread(served):
     _, answer = served.standin.wait_for("chat.postMessage", 2)
     assert answer.body["channel"] == DM_CHANNEL_ID
     assert not answer.body.get("thread_ts"), "a DM answer stays in the conversation"
-    assert kb.entries[button["value"]].answer in answer.body["text"]
+    assert answer_text(kb.entries[button["value"]], kb) in answer.body["text"]
 
 
 def test_related_question_button_in_a_dm_thread_answers_in_that_thread(served):
@@ -196,7 +197,7 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     _, answer = served.standin.wait_for("chat.postMessage", 2)
     assert answer.body["channel"] == CHANNEL_ID
     assert answer.body["thread_ts"] == mention["ts"]
-    assert kb.entries[chosen["value"]].answer in answer.body["text"]
+    assert answer_text(kb.entries[chosen["value"]], kb) in answer.body["text"]
 
 
 # -- feedback --------------------------------------------------------------------------------------
