@@ -50,6 +50,7 @@ ANSWERS = """\
 entries:
   - id: cro-definition
     title: What a CRO is
+    reviewed: 2026-11-30
     questions:
       - What is a CRO?
       - define contract research organisation
@@ -61,6 +62,7 @@ entries:
     related: [sponsor-definition]
   - id: sponsor-definition
     title: Who the sponsor is
+    reviewed: 2026-11-30
     questions:
       - Who is the sponsor of a trial?
       - what does sponsor mean in GCP
@@ -129,14 +131,19 @@ def test_valid_folder_loads(tmp_path):
         ('{id: ich-e6-r2, section: "1.53"}', "{id: ich-e6-r2}", ["field 'sources[0]'", "section"]),
         ("  - id: sponsor-definition\n", "  - id: Sponsor Definition\n", ["field 'id'", "lower-case"]),
         (
-            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
             "    title: Who the sponsor is\n    reviewed: 2026-13-01\n",
             ["field 'reviewed'", "YYYY-MM-DD"],
         ),
         (
-            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
             "    title: Who the sponsor is\n    reviewed: 2999-01-01\n",
             ["field 'reviewed'", "future"],
+        ),
+        (
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
+            "    title: Who the sponsor is\n",
+            ["field 'reviewed'", "missing"],
         ),
         (
             "    title: Who the sponsor is\n",
@@ -158,7 +165,7 @@ def test_broken_entry_names_file_entry_and_field(tmp_path, old, new, expected):
 
 
 def test_traceability_fields_load(tmp_path):
-    extra = "    title: Who the sponsor is\n    reviewed: 2026-11-30\n    topic: sponsor\n    regions: [ich, eu]\n"
+    extra = "    title: Who the sponsor is\n    topic: sponsor\n    regions: [ich, eu]\n"
     kb = load_knowledge(make_kb(tmp_path / "kb", answers=ANSWERS.replace("    title: Who the sponsor is\n", extra)))
     entry = kb.entries["sponsor-definition"]
     assert (entry.reviewed, entry.topic, entry.regions) == ("2026-11-30", "sponsor", ("ich", "eu"))

@@ -231,6 +231,7 @@ def _review_date(reader: _FileReader, raw: LineDict, label: str) -> str:
     """The entry's `reviewed:` day, YYYY-MM-DD and not in the future."""
     value = raw.get("reviewed")
     if value is None:
+        reader.problem("is missing: the day a curator last checked the answer, YYYY-MM-DD", raw, label, "reviewed")
         return ""
     text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
     try:
