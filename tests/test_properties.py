@@ -50,7 +50,7 @@ from tests.support.slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
 
 ANSWERED, CLARIFY, FALLBACK, HELP = Status.ANSWERED, Status.CLARIFY, Status.FALLBACK, Status.HELP
 STATUSES = set(Status)
-BLOCK_TYPES = {"section", "context", "actions", "header", "divider"}
+BLOCK_TYPES = {"section", "context", "actions", "header", "divider", "context_actions"}
 SECTION_LIMIT, CONTEXT_LIMIT, BUTTON_TEXT_LIMIT, BUTTON_VALUE_LIMIT, ACTION_ID_LIMIT = 3000, 3000, 75, 2000, 255
 MESSAGE_BLOCK_LIMIT = 50
 
@@ -133,6 +133,15 @@ def block_strings(blocks: list[dict]) -> list[tuple[str, str, int]]:
                 found.append(("button", element["text"]["text"], BUTTON_TEXT_LIMIT))
                 assert isinstance(element["value"], str) and len(element["value"]) <= BUTTON_VALUE_LIMIT
                 assert isinstance(element["action_id"], str) and 0 < len(element["action_id"]) <= ACTION_ID_LIMIT
+        elif kind == "context_actions":  # Slack's native 👍/👎: one feedback_buttons element
+            [element] = block["elements"]
+            assert element["type"] == "feedback_buttons"
+            assert isinstance(element["action_id"], str) and 0 < len(element["action_id"]) <= ACTION_ID_LIMIT
+            for side in ("positive_button", "negative_button"):
+                button = element[side]
+                assert button["text"]["type"] == "plain_text"
+                found.append(("button", button["text"]["text"], BUTTON_TEXT_LIMIT))
+                assert isinstance(button["value"], str) and len(button["value"]) <= BUTTON_VALUE_LIMIT
     for kind, text, limit in found:
         assert isinstance(text, str) and text.strip(), f"an empty {kind}"
         assert len(text) <= limit, f"{kind} text is {len(text)} characters; Slack's limit is {limit}"
@@ -143,6 +152,9 @@ def assert_slack_safe(reply: Reply, kb: KnowledgeBase) -> None:
     assert isinstance(reply, Reply)
     assert isinstance(reply.text, str) and reply.text.strip(), "a reply people can read"
     pieces = [reply.text] + [text for _, text, _ in block_strings(reply.blocks)]
+    if reply.fallback_blocks is not None:  # what is posted where Slack refuses the native feedback buttons
+        pieces += [text for _, text, _ in block_strings(reply.fallback_blocks)]
+        assert "context_actions" not in {b["type"] for b in reply.fallback_blocks}
     allowed_links = kb_links(kb)
     for piece in pieces:
         for broadcast in ("<!", "<@", "<#"):
