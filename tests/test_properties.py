@@ -350,6 +350,7 @@ def event_bodies(wrong_types: bool) -> st.SearchStrategy:
             app_mention("what is an ARO?"),
             direct_message("what is a CRO?"),
             {"type": "app_home_opened", "user": USER_ID, "channel": "D111", "tab": "home", "event_ts": "1.1"},
+            {"type": "app_home_opened", "user": USER_ID, "channel": "D111", "tab": "messages", "event_ts": "1.1"},
             {"type": "message", "subtype": "message_changed", "channel": "D111", "channel_type": "im"},
         ]
     ).flatmap(lambda event: mutated(event, values, wrong_types, inner_fixed))
@@ -389,6 +390,12 @@ def action_payloads(hook: str, wrong_types: bool) -> st.SearchStrategy:
         {"action_id": "ask_entry:0", "block_id": "related", "value": "aro-definition", "type": "button"},
         {"action_id": "feedback_helpful", "block_id": "feedback", "value": "7:cro-definition", "type": "button"},
         {"action_id": "feedback_not_helpful", "block_id": "feedback", "value": ":gone-entry", "type": "button"},
+        {
+            "action_id": "feedback_vote",
+            "block_id": "feedback",
+            "value": "-7:cro-definition",
+            "type": "feedback_buttons",
+        },
         {"action_id": "share_checklist", "block_id": "share", "value": "monitoring", "type": "button"},
     ]
     action_fixed = frozenset() if wrong_types else ACTION_FIXED
@@ -408,6 +415,27 @@ def action_payloads(hook: str, wrong_types: bool) -> st.SearchStrategy:
     payloads = st.builds(lambda a: {**base, "actions": [a]}, action)
     payloads = payloads.flatmap(lambda p: mutated(p, values, wrong_types, fixed))
     return payloads.map(lambda p: {**p, "response_url": hook} if "response_url" in p else p)
+
+
+def shortcut_payloads(hook: str) -> st.SearchStrategy:
+    """ "Ask CRO Bot about this" payloads, mutated (the message's text and shape included); the
+    response_url stays local."""
+    message = {"type": "message", "user": "U999", "ts": "1.1", "text": "what is a TORO?"}
+    base = {
+        "type": "message_action",
+        "callback_id": "ask_about_message",
+        "user": {"id": USER_ID, "team_id": TEAM_ID},
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "channel": {"id": CHANNEL_ID, "name": "clinical-ops"},
+        "trigger_id": "1.1.abc",
+        "message_ts": "1.1",
+        "response_url": hook,
+    }
+    messages = mutated(message, safe_text)
+    payloads = messages.flatmap(
+        lambda m: mutated({**base, "message": m}, safe_text, fixed=frozenset({"type", "callback_id", "response_url"}))
+    )
+    return payloads
 
 
 def form_payload(payload: object) -> str:
@@ -431,6 +459,13 @@ def test_any_slash_command_form_is_answered_without_error(wsgi, data):
 @given(data=st.data())
 def test_any_block_actions_payload_of_slacks_shape_is_answered_without_error(wsgi, data):
     payload = data.draw(action_payloads(wsgi.standin.hook_url("actions/T111/1/prop"), wrong_types=False))
+    assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
+
+
+@PAYLOADS
+@given(data=st.data())
+def test_any_message_shortcut_payload_is_answered_without_error(wsgi, data):
+    payload = data.draw(shortcut_payloads(wsgi.standin.hook_url("shortcuts/T111/1/prop")))
     assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
 
 
