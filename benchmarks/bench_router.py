@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import Entry, KnowledgeBase  # noqa: E402
-from bot.routing import Router  # noqa: E402
+from bot.routing.router import Router  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval" / "router_eval.yaml"
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")

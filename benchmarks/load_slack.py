@@ -57,7 +57,7 @@ def standin_main() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             if self.path == "/clear":
                 standin.clear()
                 data = b"{}"

@@ -43,18 +43,16 @@ def cached(knowledge_dir: Path, build: Callable[[], T], cache_dir: Path | None) 
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)  # noqa: S301 - written by this program into the user's cache
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a corrupt or incompatible cache is rebuilt, never fatal
+    except Exception:  # noqa: BLE001, S110 - missing, corrupt or incompatible: rebuilt below, never fatal
         pass
     value = build()
     import tempfile  # only a cache miss writes
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)  # atomic: concurrent starts never read half a file
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as written:
+            pickle.dump(value, written, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written.name, path)  # atomic: concurrent starts never read half a file
         for old in path.parent.glob("knowledge-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)

@@ -70,7 +70,7 @@ class _FileReader:
         return items
 
     def text(
-        self, mapping: LineDict, key: str, item: str, *, required: bool = True, max_len: int = 0, field: str = ""
+        self, mapping: dict, key: str, item: str, *, required: bool = True, max_len: int = 0, field: str = ""
     ) -> str:
         """The text at `key`; problems name `field` (default: `key`)."""
         value = mapping.get(key)
@@ -88,7 +88,7 @@ class _FileReader:
             self.problem(f"is {len(value)} characters; the limit is {max_len}", mapping, item, field)
         return value.strip()
 
-    def text_list(self, mapping: LineDict, key: str, item: str, *, required: bool = True) -> list[str]:
+    def text_list(self, mapping: dict, key: str, item: str, *, required: bool = True) -> list[str]:
         value = mapping.get(key)
         if value is None:
             if required:
@@ -106,7 +106,7 @@ class _FileReader:
         return out
 
     def citations(
-        self, mapping: LineDict, key: str, item: str, sources: dict[str, Source], prefix: str = ""
+        self, mapping: dict, key: str, item: str, sources: dict[str, Source], prefix: str = ""
     ) -> list[Citation]:
         value = mapping.get(key)
         if not isinstance(value, list) or not value:
@@ -127,7 +127,7 @@ class _FileReader:
             out.append(Citation(source_id, section))
         return out
 
-    def check_id(self, mapping: LineDict, kind: str, index: int) -> str:
+    def check_id(self, mapping: dict, kind: str, index: int) -> str:
         value = mapping.get("id")
         label = f"{kind} #{index + 1}"
         if not isinstance(value, str) or not value.strip():
@@ -137,7 +137,7 @@ class _FileReader:
             self.problem("use lower-case letters, digits and single hyphens", mapping, f"{kind} '{value}'", "id")
         return value
 
-    def unknown_fields(self, mapping: LineDict, allowed: set[str], item: str) -> None:
+    def unknown_fields(self, mapping: dict, allowed: set[str], item: str) -> None:
         for key in mapping:
             if key not in allowed:
                 self.problem(f"unknown field (allowed: {', '.join(sorted(allowed))})", mapping, item, str(key))

@@ -65,20 +65,20 @@ class Router:
         self.vocabulary = Vocabulary(kb, texts)
         per_entry: dict[str, list[tuple[str, ...]]] = {}
         for entry in kb.entries.values():
-            phrasings = (self.vocabulary.content_words(t) for t in (entry.title, *entry.questions))
-            per_entry[entry.id] = [tuple(w) for w in phrasings if w]
+            read = map(self.vocabulary.content_words, (entry.title, *entry.questions))
+            per_entry[entry.id] = [tuple(w) for w in read if w]
         self.entry_words = {e: frozenset(w for p in ps for w in p) for e, ps in per_entry.items()}
         document_frequency: dict[str, int] = {}
-        for phrasings in per_entry.values():
-            for word in {w for p in phrasings for w in p}:
+        for entry_phrasings in per_entry.values():
+            for word in {w for p in entry_phrasings for w in p}:
                 document_frequency[word] = document_frequency.get(word, 0) + 1
         n = max(len(per_entry), 1)
         self.idf = {w: math.log(1 + n / df) for w, df in document_frequency.items()}
         self.unknown_weight = math.log(1 + n)
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = {}
-        for entry_id, phrasings in per_entry.items():
-            for words in dict.fromkeys(phrasings):
+        for entry_id, entry_phrasings in per_entry.items():
+            for words in dict.fromkeys(entry_phrasings):
                 index = len(self.phrasings)
                 weight = sum(self.idf[w] for w in words)
                 self.phrasings.append(_Phrasing(entry_id, words, frozenset(words), " ".join(words), weight))

@@ -13,8 +13,9 @@ from bot.settings import Settings
 
 
 def web_client(settings: Settings) -> WebClient:
-    kwargs = {"base_url": settings.api_url} if settings.api_url else {}
-    client = WebClient(token=settings.bot_token, timeout=settings.api_timeout, **kwargs)
+    # SLACK_API_URL: only tests point it elsewhere (the local stand-in).
+    base_url = settings.api_url or WebClient.BASE_URL
+    client = WebClient(token=settings.bot_token, timeout=settings.api_timeout, base_url=base_url)
     # A 429 waits its Retry-After, a 5xx or dropped connection is tried again; twice at most, so one
     # struggling Slack call cannot hold a worker thread for long. Bolt copies these handlers into the
     # client each listener gets.

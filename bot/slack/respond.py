@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Respond
 
@@ -12,7 +13,7 @@ log = logging.getLogger(__name__)
 REFUSED_BLOCKS = "invalid_blocks"
 
 
-def respond_checked(respond: Respond, what: str, **message: object) -> bool:
+def respond_checked(respond: Respond, what: str, **message: Any) -> bool:
     """respond(**message), logging a refusal: respond() returns Slack's non-200 answer (URL expired or
     used up, Slack down) instead of raising it. The log names the status and Slack's short error text,
     never the URL: whoever holds a response_url can post with it."""

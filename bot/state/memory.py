@@ -29,13 +29,35 @@ class MemoryState:
             self._claims.add(key)
             return True
 
-    def record_question(self, surface, question, status, entry, score, *, user="", team="", revision="") -> int | None:
+    def record_question(
+        self,
+        surface: str,
+        question: str,
+        status: str,
+        entry: str | None,
+        score: float,
+        *,
+        user: str = "",
+        team: str = "",
+        revision: str = "",
+    ) -> int | None:
         with self._lock:
-            record = {"id": len(self._questions) + 1, "at": self._clock(), "surface": str(surface)}
-            record.update(question=clean_question(question), status=str(status), entry=entry, score=score)
-            record.update(user=user, team=team, revision=revision)
-            self._questions.append(record)
-            return record["id"]
+            question_id = len(self._questions) + 1
+            self._questions.append(
+                {
+                    "id": question_id,
+                    "at": self._clock(),
+                    "surface": str(surface),
+                    "question": clean_question(question),
+                    "status": str(status),
+                    "entry": entry,
+                    "score": score,
+                    "user": user,
+                    "team": team,
+                    "revision": revision,
+                }
+            )
+            return question_id
 
     def record_feedback(self, question_id: int | None, entry: str, helpful: bool, *, user: str = "") -> None:
         key = (question_id, user) if question_id and user else (object(),)

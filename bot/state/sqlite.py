@@ -234,10 +234,11 @@ class SqliteState:
         by_status: dict[str, int] = {}
         for row in rows:
             by_status[row[3]] = by_status.get(row[3], 0) + 1
+        statuses = ", ".join("?" for _ in UNANSWERED)  # placeholders only: no value enters the SQL text
         unanswered = conn.execute(
             # one row per question however it was cased or ended ("what is an ORM?", "What is an ORM")
-            "SELECT rtrim(lower(question), '?!. ') AS q, count(*) AS n FROM questions WHERE at >= ? AND at < ? "
-            f"AND status IN ({', '.join('?' for _ in UNANSWERED)}) GROUP BY q ORDER BY n DESC, max(at) DESC LIMIT ?",
+            "SELECT rtrim(lower(question), '?!. ') AS q, count(*) AS n FROM questions WHERE at >= ? AND at < ? "  # noqa: S608
+            f"AND status IN ({statuses}) GROUP BY q ORDER BY n DESC, max(at) DESC LIMIT ?",
             (*period, *UNANSWERED, top),
         ).fetchall()
         votes = conn.execute(

@@ -17,7 +17,7 @@ from bot.slack.send import post_reply
 log = logging.getLogger(__name__)
 
 
-def is_question_from_person(event: dict) -> bool:
+def is_question_from_person(event: object) -> bool:
     """A new message typed by a person: not a bot, not an edit, deletion, join or other subtype."""
     return isinstance(event, dict) and bool(
         event.get("user")
@@ -34,7 +34,7 @@ def is_mention_from_person(body: dict) -> bool:
 
 def is_direct_message_from_person(body: dict) -> bool:
     event = body.get("event")
-    return is_question_from_person(event) and event.get("channel_type") == "im"
+    return isinstance(event, dict) and is_question_from_person(event) and event.get("channel_type") == "im"
 
 
 @contextmanager
