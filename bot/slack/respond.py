@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk.webhook import WebhookResponse
 
 from bot.render import Reply
 
@@ -20,7 +21,7 @@ def respond_checked(respond: Respond, what: str, **message: Any) -> bool:
     return _delivered(respond(**message), what)
 
 
-def respond_reply(respond: Respond, what: str, reply: Reply, **message: object) -> bool:
+def respond_reply(respond: Respond, what: str, reply: Reply, **message: Any) -> bool:
     """A reply through the response_url with Slack's native feedback buttons, or, if Slack refuses
     them (HTTP 400 "invalid_blocks"), with the classic ones (see bot/slack/send.py)."""
     response = respond(text=reply.text, blocks=reply.blocks, **message)
@@ -30,7 +31,7 @@ def respond_reply(respond: Respond, what: str, reply: Reply, **message: object) 
     return _delivered(response, what)
 
 
-def _delivered(response, what: str) -> bool:
+def _delivered(response: WebhookResponse, what: str) -> bool:
     if response.status_code == 200:
         return True
     log.warning("%s not delivered: response_url answered HTTP %s %s", what, response.status_code, response.body[:200])

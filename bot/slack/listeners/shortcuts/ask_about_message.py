@@ -25,10 +25,12 @@ NOT_THERE = ("not_in_channel", "channel_not_found")  # the bot is no member, or 
 class AskAboutMessage(Listener):
     @once()
     def answer(self, body: dict, shortcut: dict, client: WebClient, respond: Respond) -> None:
-        message = shortcut.get("message") if isinstance(shortcut.get("message"), dict) else {}
+        message = shortcut.get("message")
+        message = message if isinstance(message, dict) else {}
         channel = (shortcut.get("channel") or {}).get("id") or ""
         thread_ts = message.get("thread_ts") or message.get("ts")
-        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        text = message.get("text")
+        text = text if isinstance(text, str) else ""
         where = thread_key(body, channel, thread_ts)
         previous = self.threads.get(where) if where else None
         answer = self.use_cases.answer_question(text, Surface.SHORTCUT, asker(body), previous_entry=previous)
