@@ -20,6 +20,11 @@ FEEDBACK_BLOCK = "feedback"
 SHARE_CHECKLIST = "share_checklist"  # value: checklist id
 ASK_ABOUT_MESSAGE = "ask_about_message"  # the "Ask CRO Bot about this" message shortcut
 _HELPFUL, _NOT_HELPFUL = "+", "-"
+MATRIX_OPEN = "matrix_open"  # on the delegation and TORO checklists: opens the matrix modal; value: a matrix choice
+MATRIX_SHARE = "matrix_share"  # under a privately shown matrix; value: the matrix choice it was built from
+MATRIX_EXPORT = "matrix_export"  # the same, for the CSV and Markdown files sent to the user's DM
+MATRIX_VIEW = "matrix_modal"  # the modal's callback_id
+VALUE_MAX = 2000  # Slack's limit on a button's value
 
 
 def ask_entry_action(index: int) -> str:
@@ -59,3 +64,18 @@ def parse_vote(value: str) -> tuple[FeedbackRef, bool] | None:
     if value[:1] not in (_HELPFUL, _NOT_HELPFUL):
         return None
     return parse_feedback(value[1:]), value[0] == _HELPFUL
+
+
+def matrix_value(regions: tuple[str, ...], preset: str, assignments: tuple[tuple[str, str], ...]) -> str:
+    """A matrix choice as a button value: ids only ("r=us-ind+eu-ctr;p=hybrid;a=monitoring:cro")."""
+    pairs = "+".join(f"{duty}:{holder}" for duty, holder in assignments)
+    return f"r={'+'.join(regions)};p={preset};a={pairs}"
+
+
+def parse_matrix_value(value: str) -> tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]]:
+    """(regions, preset, assignments) from a button value. Whatever a forged value holds comes back as
+    ids to be checked against the catalogue, never as anything else."""
+    fields = dict(part.partition("=")[::2] for part in value.split(";") if "=" in part)
+    regions = tuple(r for r in fields.get("r", "").split("+") if r)
+    pairs = (p.partition(":") for p in fields.get("a", "").split("+") if p)
+    return regions, fields.get("p", ""), tuple((duty, holder) for duty, _, holder in pairs)

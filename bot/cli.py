@@ -1,4 +1,4 @@
-"""cro-bot: ask, checklist, entries, check, eval and report work offline; run connects to Slack.
+"""cro-bot: ask, checklist, matrix, entries, check, eval and report work offline; run connects to Slack.
 
 The offline commands never import slack_bolt, so they start fast and work without a Slack app. Each
 command is a thin adapter over the use cases (bot/use_cases.py), the same ones Slack calls.
@@ -104,6 +104,33 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     return 1 if shown.status == Status.FALLBACK else 0
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    duty, sep, holder = text.partition("=")
+    if not sep or not duty.strip() or not holder.strip():
+        raise UsageError(f"--assign takes DUTY=HOLDER (e.g. monitoring=cro), not '{text}'")
+    return duty.strip(), holder.strip().lower()
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from bot.matrix import MatrixError, to_csv, to_json, to_markdown
+
+    use_cases = _use_cases()
+    if not args.region:
+        regions = ", ".join(use_cases.kb.duties.regions) if use_cases.kb.duties else "us-ind, eu-ctr, uk, other"
+        raise UsageError(f"give at least one --region ({regions}), e.g. cro-bot matrix --region us-ind")
+    assignments = [_assignment(a) for a in args.assign]
+    try:
+        shown = use_cases.build_matrix(args.region, args.preset or "", assignments, shareable=False)
+    except MatrixError as exc:
+        raise UsageError(str(exc)) from None
+    matrix, kb = shown.matrix, use_cases.kb
+    if args.format == "json":
+        _print_json(to_json(matrix, kb))
+    else:
+        sys.stdout.write(to_csv(matrix, kb) if args.format == "csv" else to_markdown(matrix, kb))
+    return 0
+
+
 def cmd_entries(args: argparse.Namespace) -> int:
     kb = _use_cases().kb
     entries = [
@@ -129,8 +156,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
+    duties = f", {len(kb.duties.duties)} duties" if kb.duties else ""
     print(
-        f"knowledge OK: {len(kb.entries)} entries, {len(kb.checklists)} checklists, "
+        f"knowledge OK: {len(kb.entries)} entries, {len(kb.checklists)} checklists{duties}, "
         f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups in {settings.knowledge_dir} "
         f"(revision {kb.revision})"
     )
@@ -166,20 +194,22 @@ def _journal(settings: Settings):
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
-    from bot.reporting import run_report
+    from bot.reporting import period, run_report
 
     if args.days is not None and args.days < 1:
         raise UsageError("--days must be 1 or more")
-    journal = _journal(load_settings())
-    try:
-        return run_report(
-            journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=time.time()
-        )
+    now = time.time()
+    try:  # the period first: a mistake in it is the user's to fix, whatever STATE_DB holds
+        period(args.days or 7, args.since, args.until, now)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    journal = _journal(load_settings())
+    return run_report(journal, days=args.days or 7, since=args.since, until=args.until, as_csv=args.csv, now=now)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    if args.older_than is not None and args.older_than < 0:
+        raise UsageError("--older-than must be 0 or more days")
     settings = load_settings()
     journal = _journal(settings)
     if args.user:
@@ -239,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the checklist as one JSON object")
     p.set_defaults(func=cmd_checklist)
 
+    p = sub.add_parser("matrix", help="a sponsor/CRO responsibility matrix and, for a US IND, the TORO list")
+    p.add_argument("--region", action="append", default=[], help="us-ind, eu-ctr, uk or other; repeat for several")
+    p.add_argument("--preset", help="start from full-service, monitoring-only or hybrid")
+    p.add_argument(
+        "--assign", action="append", default=[], metavar="DUTY=HOLDER",
+        help="HOLDER: sponsor, cro, shared or vendor; over the preset; repeat; duties not named stay with the sponsor",
+    )  # fmt: skip
+    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown", help="default: markdown")
+    p.set_defaults(func=cmd_matrix)
+
     p = sub.add_parser("entries", help="list the knowledge base entries")
     p.add_argument("--json", action="store_true", help="every entry with its phrasings, answer and sources")
     p.set_defaults(func=cmd_entries)
@@ -259,8 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("purge", help="delete stored questions and votes: expired ones, or one person's")
-    p.add_argument("--user", help="delete every record of this Slack user id (U...), e.g. on their request")
-    p.add_argument("--older-than", type=int, metavar="DAYS", help="instead of STATE_RETENTION_DAYS (default 180)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--user", help="delete every record of this Slack user id (U...), e.g. on their request")
+    which.add_argument(
+        "--older-than", type=int, metavar="DAYS", help="delete records older than this instead of STATE_RETENTION_DAYS"
+    )
     p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("run", help="connect to Slack: Socket Mode (default), or --http for a Request URL")

@@ -26,3 +26,16 @@ class Surface(StrEnum):
     SHORTCUT = "shortcut"  # "Ask CRO Bot about this" on someone's message
     CHECKLIST = "checklist"  # /cro-checklist
     CLI = "cli"  # cro-bot ask, offline
+
+
+class Holder(StrEnum):
+    """Who holds a duty in the responsibility matrix (their labels are knowledge: duties.yaml)."""
+
+    SPONSOR = "sponsor"
+    CRO = "cro"
+    SHARED = "shared"  # sponsor and CRO together: the agreement says who does which part
+    VENDOR = "vendor"  # another provider (an ARO, a specialist vendor): a CRO for what it assumes
+    INVESTIGATOR = "investigator"  # the investigator's own duties only
+
+
+TRANSFEREES = (Holder.CRO, Holder.SHARED, Holder.VENDOR)  # a duty held by one of these has moved (in part)

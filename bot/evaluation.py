@@ -9,10 +9,12 @@ Out-of-scope items (`expect: reject`) count as right when the bot does not answe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -30,6 +32,8 @@ class Outcome:
     expected: str  # expected entry id or regexes, for the report
     score: float
     wrong_route: bool  # in scope, the best candidate is the wrong entry
+    top_confidence: float = 0.0  # the router's confidence in its best candidate, 0-1
+    top_right: bool = False  # whether answering with that candidate would have been right
 
 
 class EvalFileError(Exception):
@@ -49,36 +53,71 @@ def load_items(path: str | Path) -> list[dict]:
     return items
 
 
+def _top_candidate(use_cases, question: str, item: dict) -> tuple[float, bool]:
+    """(confidence, would answering with it be right) for the router's best candidate, answered or not:
+    what the reliability table compares."""
+    from bot.render import answer_text
+
+    best, _ = use_cases.router.assess(question)
+    if not best:
+        return 0.0, False
+    if item["expect"] == "reject":
+        return best[0].confidence, False
+    text = answer_text(use_cases.kb.entries[best[0].entry_id], use_cases.kb, use_cases.escalation_contact)
+    return best[0].confidence, all(re.search(p, text, re.I) for p in item["expect"])
+
+
 def evaluate(use_cases, items: list[dict]) -> list[Outcome]:
-    outcomes = []
-    for item in items:
-        question, expect = str(item["q"]), item["expect"]
-        result = use_cases.answer_question(question, Surface.CLI)
-        reply = result.reply
-        best = result.entry.id if result.entry else (result.suggestions[0].entry_id if result.suggestions else None)
-        tag = item.get("tag", "plain")
-        if expect == "reject":
-            right = result.status != Status.ANSWERED
-            outcomes.append(Outcome(question, tag, False, right, result.status, best, "reject", result.score, False))
-            continue
-        wanted = item.get("entry")
-        facts = all(re.search(p, reply.text, re.I) for p in expect)
-        if item.get("answerable") is False:
-            # The sources cannot answer it: right is saying so (clarify or fallback), or an answer that
-            # states the expected caveat; anything else was invented.
-            right = result.status != Status.ANSWERED or facts
-            outcomes.append(
-                Outcome(question, tag, True, right, result.status, best, "(cannot answer)", result.score, not right)
-            )
-            continue
-        right = result.status == Status.ANSWERED and facts and (wanted is None or result.entry.id == wanted)
-        if wanted:
-            wrong_route = best is not None and best != wanted
-        else:
-            wrong_route = result.status == Status.ANSWERED and not facts
-        label = wanted or " & ".join(expect)
-        outcomes.append(Outcome(question, tag, True, right, result.status, best, label, result.score, wrong_route))
-    return outcomes
+    return [_evaluate_one(use_cases, item) for item in items]
+
+
+def _evaluate_one(use_cases, item: dict) -> Outcome:
+    question, expect = str(item["q"]), item["expect"]
+    confidence, top_right = _top_candidate(use_cases, question, item)
+    outcome = _judge(use_cases, item, question, expect)
+    return dataclasses.replace(outcome, top_confidence=confidence, top_right=top_right)
+
+
+def _judge(use_cases, item: dict, question: str, expect: Any) -> Outcome:
+    """Right or wrong, as the shared scorer (eval_router.py) judges: in scope, answered with every
+    expected fact; not answerable, not answered (or answered with the caveat); off topic, not answered."""
+    result = use_cases.answer_question(question, Surface.CLI)
+    reply = result.reply
+    best = result.entry.id if result.entry else (result.suggestions[0].entry_id if result.suggestions else None)
+    tag = item.get("tag", "plain")
+    if expect == "reject":
+        right = result.status != Status.ANSWERED
+        return Outcome(question, tag, False, right, result.status, best, "reject", result.score, False)
+    wanted = item.get("entry")
+    facts = all(re.search(p, reply.text, re.I) for p in expect)
+    if item.get("answerable") is False:
+        # The sources cannot answer it: right is saying so (clarify or fallback), or an answer that
+        # states the expected caveat; anything else was invented.
+        right = result.status != Status.ANSWERED or facts
+        return Outcome(question, tag, True, right, result.status, best, "(cannot answer)", result.score, not right)
+    right = result.status == Status.ANSWERED and facts and (wanted is None or result.entry.id == wanted)
+    if wanted:
+        wrong_route = best is not None and best != wanted
+    else:
+        wrong_route = result.status == Status.ANSWERED and not facts
+    label = wanted or " & ".join(expect)
+    return Outcome(question, tag, True, right, result.status, best, label, result.score, wrong_route)
+
+
+def reliability(outcomes: list[Outcome]) -> list[str]:
+    """Calibration: for each band of the router's confidence in its best candidate, how often
+    answering with that candidate would have been right (off-topic questions: never)."""
+    bands: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for o in outcomes:
+        band = min(int(o.top_confidence * 10), 9)
+        bands[band][0] += o.top_right
+        bands[band][1] += 1
+    lines = ["reliability   (confidence in the best candidate vs share of those candidates that were right)"]
+    lines.append("confidence   questions   right")
+    for band in sorted(bands, reverse=True):
+        right, total = bands[band]
+        lines.append(f"{band / 10:.1f}-{(band + 1) / 10:.1f}      {total:>6}     {right / total:6.1%}")
+    return lines
 
 
 def _histogram(outcomes: list[Outcome]) -> list[str]:
@@ -96,7 +135,7 @@ def _histogram(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def report(outcomes: list[Outcome], show_misses: int = 40) -> tuple[list[str], float, float]:
+def report(outcomes: list[Outcome], show_misses: int = 40, routes: bool = True) -> tuple[list[str], float, float]:
     lines: list[str] = []
     per_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for o in outcomes:
@@ -113,10 +152,11 @@ def report(outcomes: list[Outcome], show_misses: int = 40) -> tuple[list[str], f
         for o in misses[:show_misses]:
             lines.append(f"  [{o.tag}] {o.question!r}: expected {o.expected}; got {o.status} {o.entry} ({o.score})")
     wrong = Counter((o.expected, o.entry) for o in inside if o.wrong_route)
-    if wrong:
+    if wrong and routes:
         lines.append("most frequent wrong routes (expected -> best candidate)")
         lines.extend(f"  {n} x {exp} -> {got}" for (exp, got), n in wrong.most_common(10))
     lines.extend(_histogram(outcomes))
+    lines.extend(reliability(outcomes))
     p_in = sum(o.right for o in inside) / len(inside) if inside else 0.0
     p_out = sum(o.right for o in outside) / len(outside) if outside else 0.0
     statuses = Counter(o.status for o in inside if not o.right)
@@ -129,7 +169,17 @@ def report(outcomes: list[Outcome], show_misses: int = 40) -> tuple[list[str], f
     return lines, p_in, p_out
 
 
+def held_out(path: str | Path) -> bool:
+    """A held-out set is measured, never read: its report shows figures only, no questions or facts."""
+    return "heldout" in Path(path).name
+
+
 def run_eval(use_cases, path: str, show_misses: int = 40) -> int:
-    lines, _, _ = report(evaluate(use_cases, load_items(path)), show_misses)
+    outcomes = evaluate(use_cases, load_items(path))
+    if held_out(path):
+        lines, _, _ = report(outcomes, 0, routes=False)
+        lines.insert(0, f"{Path(path).name} is held out: figures only (no questions, no expected facts)")
+    else:
+        lines, _, _ = report(outcomes, show_misses)
     print("\n".join(lines))
     return 0

@@ -14,17 +14,22 @@ from bot.buttons import (
     FEEDBACK_HELPFUL,
     FEEDBACK_NOT_HELPFUL,
     FEEDBACK_VOTE,
+    MATRIX_EXPORT,
+    MATRIX_OPEN,
+    MATRIX_SHARE,
     SHARE_CHECKLIST,
     FeedbackRef,
     ask_entry_action,
     feedback_value,
+    matrix_value,
     vote_values,
 )
 from bot.domain import Status, Surface
 from bot.knowledge.messages import Messages
 from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase
+from bot.matrix import Matrix, basis_text, reason_text, summary_lines, toro_notes
 from bot.routing.checklists import ChecklistResult
-from bot.routing.router import RouteResult
+from bot.routing.router import NOT_ENGLISH, RouteResult
 from bot.routing.text import strip_slack_markup, visible
 
 _SECTION_LIMIT = 3000
@@ -190,7 +195,7 @@ def render_route(
 ) -> Reply:
     """The reply for a routing result (`follow_up_of`: the thread's answer it was read with)."""
     if result.status == Status.ANSWERED and result.entry:
-        return render_answer(
+        reply = render_answer(
             result.entry,
             kb,
             question_id=question_id,
@@ -198,11 +203,29 @@ def render_route(
             escalation_contact=escalation_contact,
             follow_up_of=follow_up_of,
         )
+        return with_also_asked(reply, result, kb) if result.also else reply
+    if result.reason == NOT_ENGLISH:
+        return render_notice(kb, "english_only")
     if result.status == Status.CLARIFY:
         return render_clarify(result, kb)
     if result.status == Status.HELP:
         return render_help(kb, surface)
     return render_fallback(result, kb, surface, escalation_contact)
+
+
+def with_also_asked(reply: Reply, result: RouteResult, kb: KnowledgeBase) -> Reply:
+    """The answer to a message's main question, then its other questions as buttons to ask them."""
+    head = _messages(kb).text("also_asked")
+    options = "\n".join(f"• {s.title}" for s in result.also)
+    extra = [_context(f"*{head}*"), entry_buttons([s.entry_id for s in result.also], kb, "also")]
+
+    def before_feedback(blocks: list[dict] | None) -> list[dict]:
+        blocks = list(blocks or [])
+        at = next((i for i, b in enumerate(blocks) if b.get("block_id") == FEEDBACK_BLOCK), len(blocks))
+        return [*blocks[:at], *extra, *blocks[at:]]
+
+    fallback = before_feedback(reply.fallback_blocks) if reply.fallback_blocks is not None else None
+    return Reply(f"{reply.text}\n\n{head}\n{options}", before_feedback(reply.blocks), fallback)
 
 
 def render_clarify(result: RouteResult, kb: KnowledgeBase) -> Reply:
@@ -289,7 +312,8 @@ def render_checklist(
         blocks = [*_chunked_sections(body), _context(not_advice)]
         if shareable:
             share = _button("Share in channel", SHARE_CHECKLIST, result.checklist.id, style="primary")
-            blocks.append({"type": "actions", "block_id": "share", "elements": [share]})
+            buttons = [share, *_matrix_opener(result.checklist, kb)]
+            blocks.append({"type": "actions", "block_id": "share", "elements": buttons})
         return Reply(text, blocks)
     listing = f"{words.text('checklists_heading')}\n{checklist_list(kb)}"
     if result.status == Status.HELP:  # no topic, or "help": how to use the bot, then the checklists
@@ -298,6 +322,55 @@ def render_checklist(
     head = words.text("checklist_unknown", topic=escape(result.topic))
     text = f"{head}\n{checklist_list(kb)}"
     return Reply(text, [_section(text)])
+
+
+def _matrix_opener(checklist: Checklist, kb: KnowledgeBase) -> list[dict]:
+    """The "Build a responsibility matrix" button, on the checklists duties.yaml names."""
+    if kb.duties is None or checklist.id not in kb.duties.openers:
+        return []
+    value = matrix_value(kb.duties.openers[checklist.id], "", ())
+    return [_button(_messages(kb).text("matrix_open_button"), MATRIX_OPEN, value)]
+
+
+def render_matrix(matrix: Matrix, kb: KnowledgeBase, *, shareable: bool = True) -> Reply:
+    """The matrix in Slack: heading, warnings first (they need acting on), what the sponsor always keeps,
+    the duties by group, the TORO list, the drafting-aid note; privately shown, it has Share and Export."""
+    words = _messages(kb)
+    head = "\n".join([f"*{words.text('matrix_heading', regions=matrix.region_names())}*", *summary_lines(matrix)])
+    parts = [head]
+    if matrix.warnings:
+        warnings = [f"⚠️ {w.text}" for w in matrix.warnings]
+        parts.append("\n".join([f"*{words.text('matrix_warnings_heading')}*", *warnings]))
+    parts.append(words.text("matrix_retained_default", retained=reason_text(matrix.retained, kb)))
+    for group in matrix.catalogue.groups.values():
+        rows = [r for r in matrix.rows if r.duty.group == group.id]
+        if not rows:
+            continue
+        lines = [f"*{group.title}*"]
+        for row in rows:
+            lines.append(f"• *{row.duty.title}*: {matrix.label(row.holder)} _({basis_text(row, kb, words)})_")
+            if not row.default_retained:
+                lines.append(f"      {words.text('matrix_retained_row', retained=reason_text(row.retained, kb))}")
+        parts.append("\n".join(lines))
+    toro = []
+    if matrix.toro_region is not None:
+        toro.append(f"*{words.text('matrix_toro_heading', region=matrix.toro_region.label)}*")
+        toro += [
+            f"{n}. {t.obligation} ({t.section}): {matrix.label(t.transferee)}" for n, t in enumerate(matrix.toro, 1)
+        ]
+    parts.append("\n".join([*toro, *(f"_{note}_" for note in toro_notes(matrix))]))
+    note = words.text("matrix_drafting_aid")
+    text = "\n\n".join([*parts, f"_{note}_"])
+    blocks = [block for part in parts for block in _chunked_sections(part)]
+    blocks.append(_context(note))
+    if shareable:
+        value = matrix.choice.value()
+        buttons = [
+            _button(words.text("matrix_share_button"), MATRIX_SHARE, value, style="primary"),
+            _button(words.text("matrix_export_button"), MATRIX_EXPORT, value),
+        ]
+        blocks.append({"type": "actions", "block_id": "matrix", "elements": buttons})
+    return Reply(text, blocks)
 
 
 def render_home(kb: KnowledgeBase, retention_days: int = 180) -> dict:

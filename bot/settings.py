@@ -42,10 +42,15 @@ class Settings(NamedTuple):
     state_db: Path = Path("cro-bot.sqlite3")
     state_retention_days: int = 180  # stored questions and votes older than this are purged
     knowledge_cache: bool = True  # keep the indexed knowledge in ~/.cache/cro-bot (see bot/snapshot.py)
+    semantic_signal: bool = True  # the sentence-embedding model; off, the router uses its lexical model alone
     # HTTP serving (gunicorn): processes, threads per process, seconds before a stuck worker restarts,
     # and seconds a client has to send a request's body (a stalled body must not hold a thread).
     web_workers: int = 2
-    web_threads: int = 8
+    # 32, not 8: a client stalled mid-body holds a thread for up to WEB_BODY_TIMEOUT, and a burst of
+    # connections often lands on one worker (whichever wins the accept), so with 8 threads 16 stalled
+    # clients kept a real mention waiting 4 s, past Slack's 3 (tests/slack/test_web_process.py). Idle
+    # threads cost little; a buffering proxy in front is still what stops slow clients (README).
+    web_threads: int = 32
     web_timeout: int = 30
     web_body_timeout: float = 2.0
     thresholds: Thresholds = Thresholds()
@@ -96,6 +101,7 @@ VARIABLES = {
     "state_db": "STATE_DB",
     "state_retention_days": "STATE_RETENTION_DAYS",
     "knowledge_cache": "KNOWLEDGE_CACHE",
+    "semantic_signal": "SEMANTIC_SIGNAL",
     "web_workers": "WEB_CONCURRENCY",
     "web_threads": "WEB_THREADS",
     "web_timeout": "WEB_TIMEOUT",

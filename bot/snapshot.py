@@ -18,6 +18,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _CODE_DIR = Path(__file__).resolve().parent
+# Knowledge, code, and the data the router is built from (the semantic model, the English word table,
+# the confidence model's calibration): a change to any of them makes a new snapshot.
+CACHED_SUFFIXES = (".yaml", ".yml", ".py", ".json", ".npy", ".gz", ".txt")
 
 
 def default_cache_dir() -> Path:
@@ -29,7 +32,7 @@ def fingerprint(knowledge_dir: Path) -> str:
     digest = hashlib.sha256(sys.version.encode())
     for root in (Path(knowledge_dir).resolve(), _CODE_DIR):
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".yaml", ".yml", ".py") and path.is_file():
+            if path.suffix in CACHED_SUFFIXES and path.is_file():
                 stat = path.stat()
                 digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:32]

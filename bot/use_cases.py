@@ -17,12 +17,16 @@ from typing import NamedTuple
 from bot.buttons import FeedbackRef, parse_feedback
 from bot.domain import Status, Surface
 from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase, Source
+from bot.matrix import Matrix, MatrixChoice, MatrixError, build, catalogue_of, preset_named, to_csv, to_markdown
+from bot.matrix_modal import Opened, build_modal
 from bot.render import (
     Reply,
+    escape,
     feedback_thanks,
     render_answer,
     render_checklist,
     render_home,
+    render_matrix,
     render_notice,
     render_route,
     thread_title,
@@ -70,22 +74,49 @@ class ChecklistShown(NamedTuple):
     question_id: int | None
 
 
+class MatrixBuilt(NamedTuple):
+    matrix: Matrix
+    reply: Reply
+
+
+class MatrixShown(NamedTuple):
+    matrix: Matrix | None  # None: a button's choice the catalogue no longer knows ("gone")
+    reply: Reply
+
+
+class MatrixOpening(NamedTuple):
+    view: dict | None  # the modal to open, or None and a notice to show instead
+    reply: Reply | None = None
+
+
+class MatrixFiles(NamedTuple):
+    markdown: str
+    csv: str
+    comment: str  # the message the files arrive with
+
+
 class VoteRecorded(NamedTuple):
     recorded: bool  # False: the answer voted on is no longer in the knowledge base
     reply: Reply  # the thank-you (or "gone") to show the voter alone
 
 
 def load_router(settings: Settings) -> Router:
-    """The indexed knowledge for `settings.knowledge_dir`, from the snapshot cache when it is current;
+    """The indexed knowledge for `settings.knowledge_dir`, from the snapshot cache when it is current,
+    with the semantic model attached (or, if it cannot load, a warning and the lexical signal alone);
     raises KnowledgeError naming every problem."""
+    from bot.routing.semantic import load_encoder
+
     folder = Path(settings.knowledge_dir)
+    encoder = load_encoder() if settings.semantic_signal else None  # logs why, if it cannot load
 
     def build() -> Router:
         from bot.knowledge.loader import load_knowledge  # YAML is only parsed on a cache miss
 
-        return Router(load_knowledge(folder))
+        return Router(load_knowledge(folder), encoder)
 
-    return cached(folder, build, default_cache_dir() if settings.knowledge_cache else None)
+    router = cached(folder, build, default_cache_dir() if settings.knowledge_cache else None)
+    router.attach_encoder(encoder)
+    return router
 
 
 class UseCases:
@@ -212,6 +243,64 @@ class UseCases:
 
     def checklist_shared_note(self, checklist: Checklist) -> Reply:
         return Reply(self.kb.messages.text("checklist_shared", title=checklist.title))  # type: ignore[union-attr]
+
+    # -- the responsibility matrix -----------------------------------------------------------------
+
+    def build_matrix(
+        self,
+        regions: tuple[str, ...] | list[str],
+        preset: str = "",
+        assignments: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+        *,
+        shareable: bool = True,
+    ) -> MatrixBuilt:
+        """The matrix and TORO list for these regions and holders (`assignments` over `preset` over the
+        defaults); MatrixError, naming it, for a region, preset, duty or holder the catalogue lacks."""
+        matrix = build(self.kb, MatrixChoice(tuple(regions), preset, tuple(assignments)))
+        return MatrixBuilt(matrix, render_matrix(matrix, self.kb, shareable=shareable))
+
+    def matrix_from_value(self, value: str, *, shareable: bool = False) -> MatrixShown:
+        """The matrix a Share or Export button names; "gone" if the catalogue no longer has its ids."""
+        choice = MatrixChoice.from_value(value)
+        try:
+            return MatrixShown(
+                *self.build_matrix(choice.regions, choice.preset, choice.assignments, shareable=shareable)
+            )
+        except MatrixError:
+            return MatrixShown(None, render_notice(self.kb, "gone"))
+
+    def matrix_files(self, value: str) -> MatrixFiles | None:
+        """The Markdown and CSV files of the matrix a button names (None: "gone")."""
+        shown = self.matrix_from_value(value)
+        if shown.matrix is None:
+            return None
+        comment = self._words("matrix_export_comment", regions=shown.matrix.region_names())
+        return MatrixFiles(to_markdown(shown.matrix, self.kb), to_csv(shown.matrix, self.kb), comment)
+
+    def open_matrix(self, preset: str = "", *, channel: str = "", start: str = "") -> MatrixOpening:
+        """The modal, starting from the preset `preset` names and the regions a button's `start` value
+        carries; a notice instead when the preset is unknown or there is no catalogue."""
+        try:
+            catalogue, _ = catalogue_of(self.kb)
+        except MatrixError as exc:
+            return MatrixOpening(None, Reply(str(exc)))
+        chosen = preset_named(catalogue, preset) if preset.strip() else None
+        if preset.strip() and chosen is None:
+            presets = ", ".join(f"`{p.id}` ({p.title})" for p in catalogue.presets.values())
+            notice = self._words("matrix_unknown_preset", preset=escape(preset), presets=presets)
+            return MatrixOpening(None, Reply(notice))
+        regions = tuple(r for r in MatrixChoice.from_value(start).regions if r in catalogue.regions)
+        opened = Opened(channel, chosen.id if chosen else "")
+        return MatrixOpening(build_modal(self.kb, opened, regions))
+
+    def matrix_shared_note(self) -> Reply:
+        return Reply(self._words("matrix_shared"))
+
+    def matrix_exported_note(self) -> Reply:
+        return Reply(self._words("matrix_exported"))
+
+    def _words(self, key: str, **fill: object) -> str:
+        return self.kb.messages.text(key, **fill)  # type: ignore[union-attr]
 
     # -- feedback, home, notices -------------------------------------------------------------------
 

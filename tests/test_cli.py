@@ -1,27 +1,13 @@
 """The CLI contract other tools depend on, run as a user runs it: a subprocess."""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-
-
-def cli(*args, stdin=None, env=None, cwd=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KNOWLEDGE_DIR"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=full_env,
-        cwd=cwd,
-    )
+from tests.support.processes import run_cli as cli
 
 
 @pytest.fixture
@@ -136,3 +122,118 @@ def test_eval_reports_per_tag_accuracy_and_histogram(tmp_path):
     assert run.returncode == 0
     assert "plain" in run.stdout and "adversarial" in run.stdout and "score" in run.stdout
     assert "off-topic rejected 1/1" in run.stdout and "answered right 1/1" in run.stdout
+
+
+# -- mistakes: one line saying what is wrong, exit 2, never a traceback -------------------------------
+
+
+def one_line_usage_error(run) -> str:
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert lines[0].startswith("cro-bot: ")
+    return lines[0]
+
+
+def test_eval_on_a_missing_file_says_so(workdir):
+    line = one_line_usage_error(cli("eval", str(workdir / "nowhere.yaml"), cwd=workdir))
+    assert "nowhere.yaml" in line
+
+
+@pytest.mark.parametrize("content", ["# Title\n\n`a`: b: c\n  - x\n\t- y\n", "just some words\n", "- a\n- b\n"])
+def test_eval_on_a_file_that_is_not_a_question_set_says_so(workdir, content):
+    path = workdir / "notes.yaml"
+    path.write_text(content)
+    line = one_line_usage_error(cli("eval", str(path), cwd=workdir))
+    assert "notes.yaml" in line
+
+
+def test_a_bad_log_level_is_one_line(workdir):
+    for command in (["ask", "hi"], ["run"]):
+        line = one_line_usage_error(cli(*command, env={"LOG_LEVEL": "verbose"}, cwd=workdir))
+        assert "LOG_LEVEL" in line and "DEBUG" in line
+
+
+def test_report_on_a_state_db_that_is_not_sqlite_says_so(workdir):
+    (workdir / "notes.sqlite3").write_text("not a database\n")
+    line = one_line_usage_error(cli("report", env={"STATE_DB": "notes.sqlite3"}, cwd=workdir))
+    assert "STATE_DB" in line and "notes.sqlite3" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["report", "--days", "0"], "--days"),
+        (["report", "--days", "-3"], "--days"),
+        (["report", "--since", "2026-12-05", "--until", "2026-12-01"], "--since"),
+        (["report", "--since", "last week"], "YYYY-MM-DD"),
+        (["purge", "--older-than", "-1"], "--older-than"),
+    ],
+)
+def test_a_period_that_cannot_be_is_refused_before_anything_is_read(workdir, args, named):
+    # No STATE_DB here at all: the mistake in the arguments is what gets reported.
+    line = one_line_usage_error(cli(*args, cwd=workdir))
+    assert named in line
+
+
+def test_report_and_purge_without_a_state_db_say_there_are_no_records(workdir):
+    for command in ("report", "purge"):
+        line = one_line_usage_error(cli(command, cwd=workdir))
+        assert "no records yet" in line and "STATE_DB" in line
+    assert list(workdir.iterdir()) == [], "looking for records creates no file"
+
+
+def test_version_names_the_installed_version(workdir):
+    from importlib.metadata import version
+
+    run = cli("--version", cwd=workdir)
+    assert run.returncode == 0
+    assert run.stdout.strip() == f"cro-bot {version('cro-bot')}"
+
+
+def test_checklist_on_an_unknown_topic_exits_1_and_lists_the_topics(workdir):
+    run = cli("checklist", "banana", cwd=workdir)
+    assert run.returncode == 1
+    assert "banana" in run.stdout and "monitoring" in run.stdout
+
+
+def test_run_with_nothing_set_names_what_each_mode_needs_in_one_line(workdir):
+    line = one_line_usage_error(cli("run", cwd=workdir))
+    socket_part, _, http_part = line.partition("--http")
+    assert "Socket Mode" in socket_part and "SLACK_BOT_TOKEN" in socket_part and "SLACK_APP_TOKEN" in socket_part
+    assert "SLACK_SIGNING_SECRET" in http_part, "HTTP mode's needs are named after --http"
+    assert "none found in" in line, "it says no .env was read"
+
+
+def test_ask_on_a_terminal_without_a_question_explains_itself(workdir):
+    import os
+    import pty
+
+    leader, terminal = pty.openpty()
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "ask"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=30,  # it must not sit waiting for input
+            cwd=workdir,
+        )
+    finally:
+        os.close(terminal)
+        os.close(leader)
+    line = one_line_usage_error(run)
+    assert 'cro-bot ask "' in line and "questions.txt" in line
+
+
+def test_every_argument_has_help_text():
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if a.dest == "command"]
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, f"cro-bot {name} {action.dest} has no help text"
+    assert all(a.help for a in parser._actions if a.dest not in ("help", "command"))

@@ -7,7 +7,8 @@ Slack's limits) that carries no broadcast, mention or link the knowledge base di
 (c) Any payload shape, signed as Slack signs it, through the real Bolt app behind its WSGI entry
 point (bot.slack.web.SlackWebApp, what gunicorn serves): an event_callback, a form-encoded slash
 command or a block_actions payload with fields missing, added, emptied or of the wrong type always
-gets an HTTP answer (200, 400, 401 or 404): never a 500, never an exception out of the app.
+gets an HTTP answer (200, 400, 401 or 404): never a 500, never an exception out of the app. A
+submitted matrix modal whatever its state holds is acknowledged (200): closed, or errors shown.
 
 Example counts stay modest and the database of examples is off, so the suite is quick and each run
 is reproducible (`derandomize=True`).
@@ -397,6 +398,9 @@ def action_payloads(hook: str, wrong_types: bool) -> st.SearchStrategy:
             "type": "feedback_buttons",
         },
         {"action_id": "share_checklist", "block_id": "share", "value": "monitoring", "type": "button"},
+        {"action_id": "matrix_open", "block_id": "share", "value": "r=us-ind;p=;a=", "type": "button"},
+        {"action_id": "matrix_share", "block_id": "matrix", "value": "r=eu-ctr;p=hybrid;a=", "type": "button"},
+        {"action_id": "matrix_export", "block_id": "matrix", "value": "r=uk;p=;a=monitoring:cro", "type": "button"},
     ]
     action_fixed = frozenset() if wrong_types else ACTION_FIXED
     action = st.sampled_from(actions).flatmap(lambda a: mutated(a, values, wrong_types, action_fixed))
@@ -510,3 +514,58 @@ def test_anything_not_signed_by_slack_is_refused_without_error(wsgi, body, conte
     headers = signed_headers("not-the-signing-secret", body.decode("utf-8", "replace"))
     # 401 (or 400) means Bolt refused it before any listener, so nothing can be posted for it.
     assert wsgi.post(body, content_type, headers) in {400, 401}
+
+
+# -- the matrix modal, submitted ---------------------------------------------------------------------
+
+MATRIX_VIEW = USE_CASES.open_matrix("hybrid", channel=CHANNEL_ID).view
+DUTY_BLOCKS = [b["block_id"] for b in MATRIX_VIEW["blocks"] if b["type"] == "input"]
+IDS = st.sampled_from(["us-ind", "eu-ctr", "uk", "other", "sponsor", "cro", "shared", "vendor", "investigator", ""])
+
+
+def view_submissions(wrong_types: bool) -> st.SearchStrategy:
+    """The matrix modal submitted with any choice of regions and holders (known ids or not), any
+    private_metadata, and, when `wrong_types`, state entries of any JSON shape."""
+    values = json_values if wrong_types else (IDS | safe_text)
+
+    @st.composite
+    def state(draw) -> dict:
+        out: dict = {}
+        for block_id in draw(st.lists(st.sampled_from(DUTY_BLOCKS), unique=True, max_size=10)):
+            chosen = draw(st.lists(values, max_size=3))
+            out[block_id] = {
+                "regions": {"type": "checkboxes", "selected_options": [{"value": v} for v in chosen]},
+                "holder": {"type": "static_select", "selected_option": {"value": chosen[0] if chosen else None}},
+            }
+            if wrong_types and draw(st.booleans()):
+                out[block_id] = draw(json_values)
+        return {"values": out}
+
+    metadata = st.sampled_from([MATRIX_VIEW["private_metadata"], "", "c=<!here>;p=everything", "p=hybrid"]) | safe_text
+
+    @st.composite
+    def payload(draw) -> dict:
+        view = {**MATRIX_VIEW, "id": "V1", "state": draw(state()), "private_metadata": draw(metadata)}
+        base = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": USER_ID, "team_id": TEAM_ID},
+            "api_app_id": API_APP_ID,
+            "trigger_id": "1.1.abc",
+            "view": view,
+        }
+        return draw(mutated(base, safe_text, fixed=frozenset({"type", "view"})))
+
+    return payload()
+
+
+@PAYLOADS
+@given(payload=view_submissions(wrong_types=False))
+def test_any_matrix_modal_submission_is_acknowledged(wsgi, payload):
+    assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") == 200
+
+
+@FIRST_FAILURE_ONLY
+@given(payload=view_submissions(wrong_types=True))
+def test_any_matrix_modal_state_whatever_its_shape_is_acknowledged(wsgi, payload):
+    assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") == 200

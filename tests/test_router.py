@@ -4,6 +4,7 @@ import pytest
 
 from bot.domain import Status
 from bot.knowledge.model import Citation, Entry, KnowledgeBase
+from bot.routing.confidence import LEXICAL_FEATURES, Calibration, Model
 from bot.routing.router import Router
 from bot.routing.thresholds import Thresholds
 
@@ -86,37 +87,65 @@ def _entry(entry_id: str, *questions: str) -> Entry:
     return Entry(entry_id, entry_id.replace("-", " "), questions, "*answer*", (Citation("s", "1"),))
 
 
+# A confidence that is simply the lexical score, so these tests check the decision rules themselves
+# (answer, ask which one, say so), whatever weights the fitted model has.
+LEXICAL_SCORE_ONLY = Model(LEXICAL_FEATURES, tuple(1.0 if f == "lexical" else 0.0 for f in LEXICAL_FEATURES), 0.0)
+
+
+class _Identity(Model):
+    def probability(self, values):
+        return values["lexical"]  # the lexical score is the confidence
+
+
+IDENTITY = _Identity(*LEXICAL_SCORE_ONLY)
+RULES = Calibration(IDENTITY, IDENTITY, "tests")
+MONITORING = _tiny_kb(
+    _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),
+    _entry("monitoring-report", "what goes in a monitoring report", "monitoring report contents"),
+    _entry("archiving", "how long do we archive records", "record retention period"),
+)
+
+
 def test_close_calls_ask_which_one_with_up_to_three_suggestions():
-    kb = _tiny_kb(
-        _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),
-        _entry("monitoring-report", "what goes in a monitoring report", "monitoring report contents"),
-        _entry("archiving", "how long do we archive records", "record retention period"),
-    )
-    result = Router(kb).route("monitoring contents")
+    result = Router(MONITORING, calibration=RULES).route("monitoring contents", Thresholds(lexical_answer=0.95))
     assert result.status == CLARIFY
     assert {s.entry_id for s in result.suggestions} == {"monitoring-plan", "monitoring-report"}
     assert len(result.suggestions) <= 3
 
 
-def test_a_close_call_between_related_entries_is_answered_with_the_neighbour_one_click_away():
-    plan = _entry(
-        "monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents", "monitoring plan template"
+def test_a_weak_single_candidate_is_not_answered_but_named_as_the_closest_topic():
+    result = Router(MONITORING, calibration=RULES).route(
+        "records", Thresholds(lexical_answer=0.95, lexical_clarify=0.3)
     )
-    report = _entry("monitoring-report", "what goes in a monitoring visit report", "monitoring report contents")
-    question = "what goes in the monitoring plan and report"  # plan leads report by less than the margin
-    unrelated = Router(_tiny_kb(plan, report)).route(question)
-    assert unrelated.status == CLARIFY
-    related = Router(_tiny_kb(plan._replace(related=("monitoring-report",)), report)).route(question)
-    assert related.status == ANSWERED and related.entry.id == "monitoring-plan"
+    assert result.status == FALLBACK
+    assert [s.entry_id for s in result.suggestions] == ["archiving"]
 
 
 def test_clear_winner_is_answered_and_thresholds_are_settings():
-    kb = _tiny_kb(
-        _entry("monitoring-plan", "what goes in a monitoring plan", "monitoring plan contents"),
-        _entry("archiving", "how long do we archive records", "record retention period"),
+    router = Router(MONITORING, calibration=RULES)
+    assert router.route("monitoring plan contents?").status == ANSWERED
+    never = Thresholds(answer=1.01, lexical_answer=1.01)
+    assert router.route("monitoring plan contents?", never).status != ANSWERED
+
+
+def test_a_second_question_in_the_message_is_offered_as_well():
+    router = Router(MONITORING, calibration=RULES)
+    result = router.route("What goes in a monitoring plan? And how long do we archive records?")
+    assert result.status == ANSWERED and result.entry.id == "monitoring-plan"
+    assert [s.entry_id for s in result.also] == ["archiving"]
+
+
+def test_context_before_the_question_is_read_with_it(router):
+    result = router.route(
+        "We're a university trials unit and a drug company wants to pay us for monitoring. Are we a CRO then?"
     )
-    assert Router(kb).route("monitoring plan contents?").status == ANSWERED
-    assert Router(kb).route("monitoring plan contents?", Thresholds(answer=101.0)).status != ANSWERED
+    assert result.status == ANSWERED, result
+    assert "commercial, academic, or other" in result.entry.answer or "CRO" in result.entry.title
+
+
+def test_a_message_in_another_language_gets_the_english_only_reply(router):
+    result = router.route("Wer ist verantwortlich, wenn wir das Monitoring an ein CRO auslagern?")
+    assert result.status == FALLBACK and result.reason == "not_english"
 
 
 def test_checklist_topics_match_by_id_alias_and_spelling(use_cases):

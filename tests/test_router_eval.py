@@ -1,45 +1,81 @@
-"""The router held to floors on the project's own evaluation set (tests/eval/router_eval.yaml).
+"""The router held to floors on the project's own question sets.
 
-The set was written independently of the stored phrasings (and of ../shared/eval), as people type
-in Slack; `cro-bot eval tests/eval/router_eval.yaml` prints the full report. Floors sit a little
-below the measured figures so that a change which makes routing worse fails here.
+- tests/eval/realistic_heldout.yaml: the frozen held-out half of the realistic questions (written blind
+  to the knowledge). Nobody tuning the router or writing knowledge reads it; these tests report only
+  its figures, never its questions, so a failure here says how much worse, not which items.
+- tests/eval/realistic_dev.yaml and router_eval.yaml: the development questions the confidence model
+  was fitted on (scripts/calibrate_router.py).
+`cro-bot eval FILE` prints the full report of a development set. Floors sit a little below the
+measured figures (quoted in the closing note of the change that set them), so a change that makes
+routing worse fails here; the targets are higher than the floors and are reported, not asserted.
 """
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from bot.evaluation import evaluate, load_items
 
-EVAL_SET = Path(__file__).parent / "eval" / "router_eval.yaml"
-MIN_IN_SCOPE_RIGHT = 0.72  # answered with the expected entry and facts
-MAX_IN_SCOPE_WRONG = 0.03  # answered with the wrong entry: worse than saying "I don't know"
-MIN_OFF_TOPIC_REJECTED = 0.97
+EVAL = Path(__file__).parent / "eval"
+
+
+class Floors(NamedTuple):
+    right: float  # in scope: answered with every expected fact (or, if unanswerable, not answered)
+    wrong: float  # in scope: answered without them, at most
+    refused: float  # off topic: not answered, at least
+
+
+FLOORS = {
+    "realistic_heldout.yaml": Floors(right=0.64, wrong=0.08, refused=0.95),
+    "realistic_dev.yaml": Floors(right=0.55, wrong=0.08, refused=0.95),
+    "router_eval.yaml": Floors(right=0.55, wrong=0.05, refused=0.97),
+}
+
+
+class Figures(NamedTuple):
+    in_scope: int
+    off_topic: int
+    right: float
+    wrong: float
+    refused: float
 
 
 @pytest.fixture(scope="module")
-def outcomes(use_cases):
-    return evaluate(use_cases, load_items(EVAL_SET))
+def figures(use_cases) -> dict[str, Figures]:
+    out = {}
+    for name in FLOORS:
+        outcomes = evaluate(use_cases, load_items(EVAL / name))
+        inside = [o for o in outcomes if o.in_scope]
+        outside = [o for o in outcomes if not o.in_scope]
+        wrong = [o for o in inside if o.status == "answered" and not o.right]
+        out[name] = Figures(
+            len(inside),
+            len(outside),
+            sum(o.right for o in inside) / len(inside),
+            len(wrong) / len(inside),
+            sum(o.right for o in outside) / len(outside),
+        )
+    return out
 
 
-def test_eval_set_is_large_enough_to_mean_something(outcomes):
-    assert sum(o.in_scope for o in outcomes) >= 150
-    assert sum(not o.in_scope for o in outcomes) >= 50
+def test_the_sets_are_large_enough_to_mean_something(figures):
+    assert figures["realistic_heldout.yaml"].in_scope >= 125 and figures["realistic_heldout.yaml"].off_topic >= 40
+    total_in = sum(f.in_scope for f in figures.values())
+    total_off = sum(f.off_topic for f in figures.values())
+    assert total_in >= 250 + 246 and total_off >= 80 + 73
 
 
-def test_in_scope_questions_get_the_right_answer(outcomes):
-    inside = [o for o in outcomes if o.in_scope]
-    right = sum(o.right for o in inside) / len(inside)
-    assert right >= MIN_IN_SCOPE_RIGHT, f"{right:.1%} answered right"
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_in_scope_questions_get_the_right_answer(figures, name):
+    assert figures[name].right >= FLOORS[name].right, f"{name}: {figures[name].right:.1%} answered right"
 
 
-def test_wrong_answers_stay_rare(outcomes):
-    inside = [o for o in outcomes if o.in_scope]
-    wrong = [o.question for o in inside if o.status == "answered" and not o.right]
-    assert len(wrong) / len(inside) <= MAX_IN_SCOPE_WRONG, wrong
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_wrong_answers_stay_rare(figures, name):
+    assert figures[name].wrong <= FLOORS[name].wrong, f"{name}: {figures[name].wrong:.1%} answered wrong"
 
 
-def test_off_topic_questions_are_not_answered(outcomes):
-    outside = [o for o in outcomes if not o.in_scope]
-    answered = [o.question for o in outside if not o.right]
-    assert 1 - len(answered) / len(outside) >= MIN_OFF_TOPIC_REJECTED, answered
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_off_topic_questions_are_not_answered(figures, name):
+    assert figures[name].refused >= FLOORS[name].refused, f"{name}: {figures[name].refused:.1%} refused"

@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.knowledge.duties import load_catalogue
 from bot.knowledge.errors import KnowledgeError, Problem
 from bot.knowledge.messages import Messages, check_placeholders, load_messages
 from bot.knowledge.model import (
     Checklist,
     ChecklistItem,
     Citation,
+    DutyCatalogue,
     Entry,
     KnowledgeBase,
     Source,
@@ -375,6 +377,19 @@ def _load_synonyms(root: Path, problems: list[Problem]) -> tuple[tuple[SynonymGr
     return tuple(groups), {name: _word_list(reader, name) for name in lists}
 
 
+def _load_duties(
+    root: Path, sources: dict[str, Source], checklists: set[str], problems: list[Problem]
+) -> DutyCatalogue | None:
+    """The duty catalogue (duties.yaml), if the folder has one: without it there is no matrix."""
+    path = root / "duties.yaml"
+    if not path.is_file():
+        return None
+    reader = _FileReader(path, root, problems)
+    if reader.load("duties") is None:
+        return None
+    return load_catalogue(reader, sources, checklists)
+
+
 def _load_messages(root: Path, problems: list[Problem]) -> Messages | None:
     path = root / "messages.yaml"
     reader = _FileReader(path, root, problems)
@@ -428,6 +443,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     messages = _load_messages(root, problems)
     if messages is not None and messages.topic_names:
         _check_topic_names(root, entries, messages, problems)
+    duties = _load_duties(root, sources, set(checklists), problems)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -441,4 +457,5 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         tuple(words["anchors"]),
         messages,
         revision(root),
+        duties,
     )

@@ -32,6 +32,7 @@ TEXTS = {
     "escalation": _spec("contact", required=("contact",)),
     "escalation_default": _spec(),
     "english_only": _spec(),
+    "also_asked": _spec(),
     "checklists_heading": _spec(),
     "checklist_unknown": _spec("topic"),
     "checklist_shared": _spec("title"),
@@ -46,6 +47,54 @@ TEXTS = {
     "welcome": _spec(),  # the DM opened (agent view): at most once a day per person
     "status_looking": _spec(),  # the thread's status while the bot routes (assistant.threads.setStatus)
     "follow_up_on": _spec("topic", required=("topic",)),  # before a follow-up answer: which topic it took
+    # The responsibility matrix and TORO list (bot/matrix.py, the modal, the Slack reply, the files).
+    "matrix_heading": _spec("regions", required=("regions",)),
+    "matrix_preset": _spec("preset", required=("preset",)),
+    "matrix_changes": _spec("changes", required=("changes",)),
+    "matrix_col_duty": _spec(),
+    "matrix_col_holder": _spec(),
+    "matrix_col_basis": _spec(),
+    "matrix_col_retained": _spec(),
+    "matrix_practice": _spec("sources", required=("sources",)),
+    "matrix_retained_default": _spec("retained", required=("retained",)),
+    "matrix_retained_row": _spec("retained", required=("retained",)),
+    "matrix_toro_heading": _spec("region", required=("region",)),
+    "matrix_col_obligation": _spec(),
+    "matrix_col_section": _spec(),
+    "matrix_col_transferee": _spec(),
+    "matrix_toro_note": _spec(),
+    "matrix_toro_none": _spec(),
+    "matrix_toro_shared": _spec(),
+    "matrix_toro_vendor": _spec(),
+    "matrix_no_toro": _spec(),
+    "matrix_warnings_heading": _spec(),
+    "matrix_warning": _spec("duty", "holder", "reason", required=("duty", "holder", "reason")),
+    "matrix_warning_region": _spec("duty", "regions", required=("duty", "regions")),
+    "matrix_drafting_aid": _spec(),
+    "matrix_unavailable": _spec(),
+    "matrix_unknown_preset": _spec("preset", "presets", required=("presets",)),
+    "matrix_shared": _spec(),
+    "matrix_exported": _spec(),
+    "matrix_export_comment": _spec("regions", required=("regions",)),
+    "matrix_share_button": _spec(),
+    "matrix_export_button": _spec(),
+    "matrix_open_button": _spec(),
+    "matrix_modal_title": _spec(),
+    "matrix_modal_submit": _spec(),
+    "matrix_modal_close": _spec(),
+    "matrix_modal_intro": _spec(),
+    "matrix_modal_regions": _spec(),
+    "matrix_modal_only": _spec("regions", required=("regions",)),
+    "matrix_modal_no_region": _spec(),
+}
+# Slack's limits on the texts that go in a modal's title and buttons.
+MAX_LENGTH = {
+    "matrix_modal_title": 24,
+    "matrix_modal_submit": 24,
+    "matrix_modal_close": 24,
+    "matrix_share_button": 75,
+    "matrix_export_button": 75,
+    "matrix_open_button": 75,
 }
 BY_SURFACE = {"help_how": _spec(), "help_checklists": _spec(), "fallback_checklist": _spec()}
 LISTS = ("examples", "topics")
@@ -129,6 +178,9 @@ def load_messages(document: object, problem: Callable[..., None]) -> Messages:
 
     for key, spec in TEXTS.items():
         texts[key] = text_at(data.get(key), key, spec)
+        limit = MAX_LENGTH.get(key)
+        if limit and len(texts[key]) > limit:
+            problem(f"is {len(texts[key])} characters; Slack shows at most {limit}", data, "messages", key)
     for key, spec in BY_SURFACE.items():
         value = data.get(key)
         if not isinstance(value, dict):

@@ -62,6 +62,69 @@ class SynonymGroup(NamedTuple):
     variants: tuple[str, ...]
 
 
+class RegionalCitation(NamedTuple):
+    """A duty's citation, shown only for the regions listed (none listed: every region)."""
+
+    citation: Citation
+    regions: tuple[str, ...] = ()
+
+
+class Reason(NamedTuple):
+    """Own-words text with the citations it rests on (what the sponsor keeps; why a duty is kept)."""
+
+    text: str
+    basis: tuple[RegionalCitation, ...]
+
+
+class ToroObligation(NamedTuple):
+    section: str  # the Part 312 section, e.g. "312.56(a)"
+    obligation: str  # the line as a transfer of obligations lists it
+
+
+class Duty(NamedTuple):
+    id: str
+    title: str
+    group: str
+    regions: tuple[str, ...]  # where the duty exists (always filled in: the catalogue's regions by default)
+    basis: tuple[RegionalCitation, ...]
+    practice: bool = False  # no regulatory text the bot draws on names it: the basis is articles
+    kept_by: str = ""  # "sponsor" or "investigator": whose it stays, whatever is ticked; "": transferable
+    why_kept: Reason | None = None  # why it cannot move (the warning's reason), when kept_by is set
+    retained: Reason | None = None  # what the sponsor keeps, when not the catalogue's default
+    toro: tuple[ToroObligation, ...] = ()  # the Part 312 obligations it is, for a US IND's transfer list
+
+
+class Region(NamedTuple):
+    id: str
+    label: str
+    toro: bool = False  # a US IND: transferred Part 312 obligations are itemised (21 CFR 312.52(a))
+
+
+class DutyGroup(NamedTuple):
+    id: str
+    title: str
+
+
+class Preset(NamedTuple):
+    id: str
+    title: str
+    description: str
+    assign: tuple[tuple[str, str], ...]  # (duty id, holder id); duties not named keep their default
+
+
+class DutyCatalogue(NamedTuple):
+    """knowledge/duties.yaml: what the responsibility matrix and the TORO list are built from."""
+
+    regions: dict[str, Region]
+    holders: dict[str, str]  # holder id -> label
+    groups: dict[str, DutyGroup]
+    duties: dict[str, Duty]
+    presets: dict[str, Preset]
+    retained: Reason  # what the sponsor keeps for a duty that does not say otherwise
+    openers: dict[str, tuple[str, ...]]  # checklist id -> the regions its matrix button starts with
+    file: str = ""
+
+
 class KnowledgeBase(NamedTuple):
     root: Path | None
     sources: dict[str, Source] = {}
@@ -73,3 +136,4 @@ class KnowledgeBase(NamedTuple):
     anchors: tuple[str, ...] = ()  # domain terms; a question needs one to be answered
     messages: Messages | None = None  # the bot's own wording (messages.yaml)
     revision: str = ""  # a hash of the knowledge files: which version of the knowledge gave an answer
+    duties: DutyCatalogue | None = None  # duties.yaml: the responsibility matrix (None: no catalogue)

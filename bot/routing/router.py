@@ -1,31 +1,45 @@
 """Question text -> the curated entry that answers it, a short list to choose from, or an honest "no".
 
-Scoring, in short (the reasons are in ../shared/notes/faq-matching.md):
-- both the question and every stored phrasing are read through the Vocabulary, so synonyms,
-  abbreviations, spelling variants and typos meet on the same words;
-- each word weighs by how rare it is across entries (IDF); a word the knowledge base has never seen
-  weighs as much as the rarest known word, so "what is a hybrid car" is half unexplained;
-- a phrasing scores the F-measure of weighted overlap: how much of the question it explains and how
-  much of it the question mentions; a small rapidfuzz string similarity breaks near-ties;
-- an entry scores the geometric mean of its best phrasing and of how much of the question the words
-  of all its phrasings explain, so a question that mixes two of its phrasings still scores well;
-- a question with no domain anchor (synonyms.yaml `anchors`) is never answered: every word of "what
-  are the benefits of remote work" occurs in the knowledge base, yet it says nothing clinical;
-- answer only with a high score and a clear margin over the runner-up; otherwise offer choices, or say
-  so. WRatio/partial scorers are not used: they give ~90 to any substring and 100 to subsets.
+Two signals and one decision:
+- lexical (bot/routing/lexical.py): the question's words against every stored phrasing, with
+  synonyms, spelling variants, typos (rapidfuzz) and IDF weights;
+- semantic (bot/routing/semantic_index.py): the question's meaning against every stored phrasing,
+  from a small static sentence-embedding model, so paraphrases that share no words still meet;
+- a calibrated logistic model (bot/routing/confidence.py) turns the evidence for each candidate into
+  one confidence, the probability that answering with it is right. The bot answers above one
+  threshold, offers "did you mean" above another, and otherwise says it does not know.
+
+Messages are read as people write them (bot/routing/reading.py): the whole message and each question
+in it are scored, and the reading that the model is surest of wins; a second question with a
+confident answer of its own is offered as a button. A question with no domain term is never answered
+(synonyms.yaml `anchors`), and one not in English gets a reply saying the bot answers in English.
+If the semantic model cannot load, the router runs on the lexical signal alone, with its own model
+and more cautious thresholds.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
-
-from rapidfuzz import fuzz
 
 from bot.domain import Status
 from bot.knowledge.model import Entry, KnowledgeBase
+from bot.routing.confidence import Calibration, Model, load_calibration
+from bot.routing.english import looks_english, words_of
+from bot.routing.lexical import LexicalIndex
+from bot.routing.reading import read
+from bot.routing.semantic import Encoder
+from bot.routing.semantic_index import SemanticIndex
 from bot.routing.thresholds import Thresholds
-from bot.routing.vocabulary import Vocabulary
+
+DEFAULT_THRESHOLDS = Thresholds()
+TOP_K = 8  # candidates taken from each ranking
+EXACT = 0.99  # confidence in an entry one of whose stored phrasings the question repeats (words, any order)
+# A question that is one word the knowledge uses in many entries ("vendor", "sites") names a topic, not
+# a question: it is offered as choices, never answered with one of them.
+BROAD_WORD_ENTRIES = 6
+BROAD_CAP = 0.5  # below any answer threshold, above any clarify threshold
+LENGTH_SCALE = 40  # words; the `length` feature saturates there
+NOT_ENGLISH = "not_english"
 
 
 class Suggestion(NamedTuple):
@@ -34,138 +48,171 @@ class Suggestion(NamedTuple):
     score: float
 
 
+class Candidate(NamedTuple):
+    entry_id: str
+    confidence: float  # 0-1
+    features: dict[str, float]
+
+
 class RouteResult(NamedTuple):
     question: str
     status: Status
     entry: Entry | None = None
-    score: float = 0.0
-    suggestions: tuple[Suggestion, ...] = ()
+    score: float = 0.0  # confidence in the answer (or the best candidate), 0-100
+    suggestions: tuple[Suggestion, ...] = ()  # did-you-mean choices, or the closest topic
     words: tuple[str, ...] = ()  # what the router understood
+    also: tuple[Suggestion, ...] = ()  # other questions in the same message, answered confidently
+    reason: str = ""  # why it did not answer, when that changes the reply ("not_english")
 
 
-class _Phrasing(NamedTuple):
-    entry_id: str
-    words: tuple[str, ...]
-    word_set: frozenset[str]
-    text: str  # the words joined, for the string similarity
-    weight: float
+def _margin(entry_id: str, scores: dict[str, float]) -> float:
+    """The entry's score minus the best other entry's: its lead when it leads (0 on a tie), how far
+    behind it is otherwise. 0 when there is nothing to compare."""
+    if not scores:
+        return 0.0
+    mine = scores.get(entry_id, 0.0)
+    others = max((s for e, s in scores.items() if e != entry_id), default=0.0)
+    return mine - others
 
 
 class Router:
     """Routes questions to entries of one knowledge base. Build once (it is cached with the knowledge
-    snapshot); `route` only reads it, with the thresholds its caller passes."""
+    snapshot, without the encoder, which `attach_encoder` adds); `route` only reads it, with the
+    thresholds its caller passes."""
 
-    # A word in more phrasings than this is "common": it scores candidates but does not bring them.
-    COMMON_POSTINGS = 150
-    SHORTLIST = 12
-
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, encoder: Encoder | None = None, calibration: Calibration | None = None):
         self.kb = kb
-        texts = [t for e in kb.entries.values() for t in (e.title, *e.questions)]
-        self.vocabulary = Vocabulary(kb, texts)
-        per_entry: dict[str, list[tuple[str, ...]]] = {}
-        for entry in kb.entries.values():
-            read = map(self.vocabulary.content_words, (entry.title, *entry.questions))
-            per_entry[entry.id] = [tuple(w) for w in read if w]
-        self.entry_words = {e: frozenset(w for p in ps for w in p) for e, ps in per_entry.items()}
-        document_frequency: dict[str, int] = {}
-        for entry_phrasings in per_entry.values():
-            for word in {w for p in entry_phrasings for w in p}:
-                document_frequency[word] = document_frequency.get(word, 0) + 1
-        n = max(len(per_entry), 1)
-        self.idf = {w: math.log(1 + n / df) for w, df in document_frequency.items()}
-        self.unknown_weight = math.log(1 + n)
-        self.phrasings: list[_Phrasing] = []
-        self.postings: dict[str, list[int]] = {}
-        for entry_id, entry_phrasings in per_entry.items():
-            for words in dict.fromkeys(entry_phrasings):
-                index = len(self.phrasings)
-                weight = sum(self.idf[w] for w in words)
-                self.phrasings.append(_Phrasing(entry_id, words, frozenset(words), " ".join(words), weight))
-                for w in words:
-                    self.postings.setdefault(w, []).append(index)
-        for postings in self.postings.values():  # shortest phrasings first: they score best on a match
-            postings.sort(key=lambda i: self.phrasings[i].weight)
+        self.lexical = LexicalIndex(kb)
+        self.vocabulary = self.lexical.vocabulary
+        self.answers = {e.id: e.answer for e in kb.entries.values()}
+        self.semantic = SemanticIndex(self.lexical.texts, self.answers, encoder) if encoder is not None else None
+        self.calibration = calibration or load_calibration()
+        # Words the knowledge itself uses count as English even where another language has them too
+        # ("ICH", "EU", "AI").
+        self.known_words = words_of(text for _, text in self.lexical.texts)
 
-    def _candidates(self, words: list[str]) -> set[int]:
-        """Phrasings worth scoring: all that share a rare word with the question. A common word
-        ("cro", "sponsor") adds no candidates of its own unless the question has no rare word, and
-        then only its shortest phrasings, so the work per question stays flat as the base grows."""
-        candidates: set[int] = set()
-        common = []
-        for word in words:
-            postings = self.postings.get(word)
-            if not postings:
-                continue
-            if len(postings) <= self.COMMON_POSTINGS:
-                candidates.update(postings)
-            else:
-                common.append(word)
-        if not candidates and common:
-            rarest = min(common, key=lambda w: len(self.postings[w]))
-            candidates.update(self.postings[rarest][: self.COMMON_POSTINGS])
-        return candidates
+    def attach_encoder(self, encoder: Encoder | None) -> None:
+        """Turn the semantic signal on with `encoder`, or off with None (the model could not load)."""
+        if encoder is None:
+            if self.semantic is not None:
+                self.semantic.encoder = None
+            return
+        if self.semantic is None:
+            self.semantic = SemanticIndex(self.lexical.texts, self.answers, encoder)
+        else:
+            self.semantic.attach(encoder, self.lexical.texts, self.answers)
 
-    def score_entries(self, words: list[str]) -> list[tuple[float, str]]:
-        """(score 0-100, entry id) for every entry sharing a word with the question, best first."""
-        weights = {w: self.idf.get(w, self.unknown_weight) for w in words}
-        total = sum(weights.values())
-        candidates = self._candidates(words)
-        if not candidates or not total:
+    @property
+    def semantic_on(self) -> bool:
+        return self.semantic is not None and self.semantic.encoder is not None
+
+    @property
+    def model(self) -> Model:
+        return self.calibration.hybrid if self.semantic_on else self.calibration.lexical
+
+    # -- evidence ----------------------------------------------------------------------------------
+
+    def candidates(self, text: str, exclude: int | None = None) -> list[Candidate]:
+        """The entries worth considering for `text`, most confident first; none if `text` has no
+        domain term. `exclude` leaves one stored phrasing out (for calibration)."""
+        words = self.lexical.content_words(text)
+        if not words or not self.lexical.has_anchor(words):
             return []
-        question_text = " ".join(words)
-        scored: list[tuple[float, int]] = []
-        for index in candidates:
-            phrasing = self.phrasings[index]
-            shared = sum(weights[w] for w in words if w in phrasing.word_set)
-            precision, recall = shared / total, shared / phrasing.weight
-            scored.append((2 * precision * recall / (precision + recall), index))
-        scored.sort(reverse=True)
-        best: dict[str, float] = {}
-        for f_measure, index in scored[: self.SHORTLIST * 4]:
-            phrasing = self.phrasings[index]
-            similarity = fuzz.token_sort_ratio(question_text, phrasing.text) / 100
-            score = 0.9 * f_measure + 0.1 * similarity
-            if score > best.get(phrasing.entry_id, 0.0):
-                best[phrasing.entry_id] = score
-        ranked = []
-        for entry_id, phrasing_score in best.items():
-            vocabulary = self.entry_words[entry_id]
-            explained = sum(weights[w] for w in words if w in vocabulary) / total
-            ranked.append((100 * math.sqrt(phrasing_score * explained), entry_id))
-        return sorted(ranked, reverse=True)
+        lexical = self.lexical.score_entries(words, exclude)
+        semantic, to_answer = self.semantic.scores(text, exclude) if self.semantic_on else ({}, {})  # type: ignore[union-attr]
+        weights = {w: self.lexical.weight(w) for w in words}
+        total = sum(weights.values()) or 1.0
+        coverage = self.lexical.coverage(words)
+        unseen = self.lexical.unseen(words)
+        length = min(len(text.split()), LENGTH_SCALE) / LENGTH_SCALE
+        by_lexical = {s.entry_id: s.score for s in lexical}
+        ranked_semantic = sorted(semantic, key=semantic.__getitem__, reverse=True)
+        pool = dict.fromkeys([s.entry_id for s in lexical[:TOP_K]] + ranked_semantic[:TOP_K])
+        model = self.model
+        exact = self.lexical.exact(words, exclude)
+        broad = len(words) == 1 and self.lexical.entries_using(words[0]) >= BROAD_WORD_ENTRIES
+        out = []
+        for entry_id in pool:
+            vocabulary = self.lexical.entry_words[entry_id]
+            lexical_margin = _margin(entry_id, by_lexical)
+            semantic_margin = _margin(entry_id, semantic)
+            values = {
+                "lexical": by_lexical.get(entry_id, 0.0),
+                "semantic": semantic.get(entry_id, 0.0),
+                "lexical_first": float(lexical_margin >= 0 and entry_id in by_lexical),
+                "semantic_first": float(semantic_margin >= 0 and entry_id in semantic),
+                "lexical_margin": lexical_margin,
+                "semantic_margin": semantic_margin,
+                "explained": sum(weights[w] for w in words if w in vocabulary) / total,
+                "answered": sum(weights[w] for w in words if w in self.lexical.answer_words[entry_id]) / total,
+                "answer_semantic": to_answer.get(entry_id, 0.0),
+                "coverage": coverage,
+                "unseen": unseen,
+                "length": length,
+            }
+            values["both_first"] = values["lexical_first"] * values["semantic_first"]
+            confidence = model.probability(values)
+            if exact == {entry_id}:
+                confidence = max(confidence, EXACT)
+            elif broad:
+                confidence = min(confidence, BROAD_CAP)
+            out.append(Candidate(entry_id, confidence, values))
+        out.sort(key=lambda c: c.confidence, reverse=True)
+        return out
 
-    def coverage(self, words: list[str]) -> float:
-        """Share of the question's weight made of words the knowledge base knows."""
-        weights = [self.idf.get(w, self.unknown_weight) for w in words]
-        known = sum(wt for w, wt in zip(words, weights, strict=True) if w in self.idf)
-        return known / sum(weights) if weights else 0.0
+    def assess(self, question: str) -> tuple[list[Candidate], list[list[Candidate]]]:
+        """The candidates of the reading the model is surest of (the whole message, a question in it,
+        or a question with the sentence before it), and each question's own candidates."""
+        reading = read(question)
+        best = self.candidates(reading.whole)
+        per_question = []
+        for sentence, context in zip(reading.questions, reading.contexts, strict=True):
+            alone = self.candidates(sentence)
+            per_question.append(alone)
+            for found in (alone, self.candidates(f"{context} {sentence}") if context else []):
+                if found and (not best or found[0].confidence > best[0].confidence):
+                    best = found
+        return best, per_question
 
-    def _related(self, a: str, b: str) -> bool:
-        entries = self.kb.entries
-        return bool(b) and (b in entries[a].related or a in entries[b].related)
+    # -- the decision ------------------------------------------------------------------------------
 
-    def route(self, question: str, thresholds: Thresholds = Thresholds()) -> RouteResult:  # noqa: B008 - immutable
-        words = self.vocabulary.content_words(question)
+    def route(self, question: str, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> RouteResult:
+        reading = read(question)
+        words = tuple(self.lexical.content_words(reading.whole))
         if not words:
             return RouteResult(question, Status.HELP)
-        t = thresholds
-        anchors = self.vocabulary.anchors
-        off_domain = bool(anchors) and anchors.isdisjoint(words)  # nothing clinical in the question
-        if off_domain or self.coverage(words) < t.coverage:
-            return RouteResult(question, Status.FALLBACK, words=tuple(words))
-        ranked = self.score_entries(words)
-        if not ranked:
-            return RouteResult(question, Status.FALLBACK, words=tuple(words))
-        top_score, top_id = ranked[0]
-        runner_up, runner_up_id = ranked[1] if len(ranked) > 1 else (0.0, "")
-        margin = t.related_margin if self._related(top_id, runner_up_id) else t.margin
-        if top_score >= t.answer and top_score - runner_up >= margin:
-            entry = self.kb.entries[top_id]
-            return RouteResult(question, Status.ANSWERED, entry, round(top_score, 1), words=tuple(words))
-        floor = max(t.clarify, top_score - 2 * t.margin)
-        close = [
-            Suggestion(e, self.kb.entries[e].title, round(s, 1)) for s, e in ranked[: t.max_suggestions] if s >= floor
-        ]
-        status = Status.CLARIFY if len(close) >= 2 else Status.FALLBACK
-        return RouteResult(question, status, score=round(top_score, 1), suggestions=tuple(close), words=tuple(words))
+        if not looks_english(question, known=self.known_words):
+            return RouteResult(question, Status.FALLBACK, words=words, reason=NOT_ENGLISH)
+        answer_at, clarify_at = thresholds.pair(self.semantic_on)
+        best, per_question = self.assess(question)
+        if not best:
+            return RouteResult(question, Status.FALLBACK, words=words)
+        top = best[0]
+        score = round(100 * top.confidence, 1)
+        if top.confidence >= answer_at:
+            also = self._also_asked(per_question, top.entry_id, answer_at)
+            return RouteResult(question, Status.ANSWERED, self.kb.entries[top.entry_id], score, words=words, also=also)
+        close = [self._suggestion(c) for c in best[: thresholds.max_suggestions] if c.confidence >= clarify_at]
+        if len(close) >= 2:
+            return RouteResult(question, Status.CLARIFY, score=score, suggestions=tuple(close), words=words)
+        closest = (self._suggestion(top),) if top.confidence >= clarify_at / 2 else ()
+        return RouteResult(question, Status.FALLBACK, score=score, suggestions=closest, words=words)
+
+    def _suggestion(self, candidate: Candidate) -> Suggestion:
+        return Suggestion(
+            candidate.entry_id, self.kb.entries[candidate.entry_id].title, round(100 * candidate.confidence, 1)
+        )
+
+    def _also_asked(
+        self, per_question: list[list[Candidate]], answered: str, answer_at: float
+    ) -> tuple[Suggestion, ...]:
+        """The other questions of a message that asks several, each with a confident answer of its own."""
+        if len(per_question) < 2:
+            return ()
+        seen = {answered}
+        also = []
+        for found in per_question:
+            if found and found[0].confidence >= answer_at and found[0].entry_id not in seen:
+                seen.add(found[0].entry_id)
+                also.append(self._suggestion(found[0]))
+        return tuple(also[:2])

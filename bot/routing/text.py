@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>")  # keep a link's visible label
 _SLACK_MARKUP = re.compile(r"<[^>]*>")  # <@U123>, <#C123|name>, <!here>, bare <https://...>
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _URL = re.compile(r"\bhttps?://\S+")
@@ -21,11 +20,9 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2
 MAX_QUESTION_CHARS = 2000  # longer messages are cut before routing; nobody asks a 40 KB question
 
 
-def strip_slack_markup(text: str, *, keep_link_labels: bool = True) -> str:
-    """Remove mentions, channel links, broadcasts, emoji codes and URLs. A link's label is kept for
-    routing ("see <https://...|the TORO guidance>" asks about TORO), not for what is stored."""
-    if keep_link_labels:
-        text = _LINK.sub(r" \1 ", text)
+def strip_slack_markup(text: str) -> str:
+    """Remove mentions, channel links, broadcasts, links (label and all: "docs", "click here", "COV
+    agenda" are rarely the question, and never what is stored), emoji codes and URLs."""
     text = _SLACK_MARKUP.sub(" ", text)
     text = _EMOJI.sub(" ", text)
     return _URL.sub(" ", text)

@@ -1,19 +1,29 @@
-"""When the router answers, asks back or says it does not know: numbers only, so settings can read
-their defaults without loading the router (and rapidfuzz) itself."""
+"""When the router answers, asks back or says it does not know, on its confidence scale (0-1: the
+calibrated probability that the answer is right; bot/routing/confidence.py).
+
+The defaults are chosen by scripts/calibrate_router.py on the development questions and stored with
+the fitted model in calibration.json, the one place they live; settings (ROUTER_*) may override them.
+Only json is imported here, so settings can read the defaults without loading the router. The
+lexical_* pair serves when the semantic model could not load.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import NamedTuple
+
+_CALIBRATED = json.loads((Path(__file__).resolve().parent / "calibration.json").read_text(encoding="utf-8"))
+_DEFAULTS = _CALIBRATED["thresholds"]
 
 
 class Thresholds(NamedTuple):
-    # Defaults chosen from `cro-bot eval tests/eval/router_eval.yaml` histograms: no off-topic
-    # question there scores above ~46 once it passes the coverage floor.
-    answer: float = 55.0  # at or above, with the margin, the bot answers
-    clarify: float = 40.0  # between this and `answer` (or within the margin) it asks "did you mean"
-    margin: float = 5.0  # how far the best entry must lead the runner-up to be answered alone
-    # ...unless the runner-up is an entry the best one lists as related: the answer then carries it as a
-    # "related question" button, one click away, so a closer call is answered rather than asked back.
-    related_margin: float = 2.0
-    coverage: float = 0.5  # share of the question's weight the knowledge base must recognise
+    answer: float = float(_DEFAULTS["answer"])  # at or above this confidence the bot answers
+    clarify: float = float(_DEFAULTS["clarify"])  # two or more entries at or above this: "did you mean"
+    lexical_answer: float = float(_DEFAULTS["lexical_answer"])
+    lexical_clarify: float = float(_DEFAULTS["lexical_clarify"])
     max_suggestions: int = 3
+
+    def pair(self, semantic: bool) -> tuple[float, float]:
+        """(answer, clarify) for a router with or without its semantic signal."""
+        return (self.answer, self.clarify) if semantic else (self.lexical_answer, self.lexical_clarify)

@@ -22,7 +22,9 @@ except (SettingsError, StartupError) as exc:
 bind = f"{_settings.bind_host}:{_settings.port}"
 workers = _settings.web_workers
 # gthread: Bolt answers in background threads after the 200. A client stalled mid-body holds a thread
-# for at most WEB_BODY_TIMEOUT (bot/slack/web.py); enough threads keep real requests flowing meanwhile.
+# for at most WEB_BODY_TIMEOUT (bot/slack/web.py); enough threads (WEB_THREADS, 32 by default: see
+# bot/settings.py) keep real requests flowing meanwhile. In production a proxy or platform router that
+# buffers whole request bodies sits in front (README), so slow clients never reach gunicorn at all.
 threads = _settings.web_threads
 worker_class = "gthread"
 timeout = _settings.web_timeout

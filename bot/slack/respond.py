@@ -36,3 +36,19 @@ def _delivered(response: WebhookResponse, what: str) -> bool:
         return True
     log.warning("%s not delivered: response_url answered HTTP %s %s", what, response.status_code, response.body[:200])
     return False
+
+
+def share_publicly(respond: Respond, what: str, text: str, blocks: list[dict] | None, note: str) -> bool:
+    """Post a privately shown reply for the whole channel, then replace the private copy with `note`
+    ("Shared ... in the channel"); the private copy stays if the channel post did not go through."""
+    shared = respond_checked(
+        respond, what, text=text, blocks=blocks, response_type="in_channel", replace_original=False
+    )
+    if shared:
+        respond_checked(respond, "share note", text=note, replace_original=True)
+    return shared
+
+
+def tell(respond: Respond, what: str, text: str) -> bool:
+    """A short reply only the person who clicked or typed sees, leaving their message as it was."""
+    return respond_checked(respond, what, text=text, response_type="ephemeral", replace_original=False)

@@ -11,11 +11,15 @@ nothing behind. Everything is built once here and handed to the app explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 from slack_bolt import App
@@ -41,17 +45,47 @@ class Running(NamedTuple):
     use_cases: UseCases
 
 
+def knowledge_failure(exc: KnowledgeError, settings: Settings) -> str:
+    """A knowledge error in one line: how many problems, the first, and where to see them all (a
+    start-up failure is one line; `cro-bot check` lists every problem with its file and line)."""
+    count = len(exc.problems)
+    first = str(exc.problems[0]) if exc.problems else "unknown"
+    return (
+        f"{count} knowledge {'problem' if count == 1 else 'problems'} in {settings.knowledge_dir}, the first: "
+        f"{first}; `cro-bot check` lists them all"
+    )
+
+
+@contextmanager
+def _slack_libraries_quiet() -> Iterator[None]:
+    """slack_sdk logs every failed attempt and retry of a call, and the Socket Mode client (through
+    Bolt's logger) a refused connection, as ERROR and INFO lines; at start-up the outcome is reported
+    once, in one line of our own, so theirs would only bury it."""
+    loggers = [logging.getLogger(name) for name in ("slack_sdk", "bot.slack.bolt")]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
+
+
 def check_before_start(settings: Settings, *, http: bool) -> None:
     """Everything a start needs, checked before anything is opened: raises StartupError."""
     try:
         settings.require_http() if http else settings.require_socket_mode()
         load_router(settings)  # validates the knowledge (and warms its cache for the workers)
-    except (SettingsError, KnowledgeError) as exc:
+    except SettingsError as exc:
         raise StartupError(str(exc)) from None
+    except KnowledgeError as exc:
+        raise StartupError(knowledge_failure(exc, settings)) from None
     from slack_sdk.errors import SlackApiError
 
     try:
-        web_client(settings).auth_test()
+        with _slack_libraries_quiet():
+            web_client(settings).auth_test()
     except SlackApiError as exc:
         raise StartupError(f"Slack refused SLACK_BOT_TOKEN: {slack_error(exc)}") from None
     except OSError as exc:
@@ -100,8 +134,10 @@ def start_http_worker():  # -> SlackWebApp (imported late: bot.slack.web imports
         configure_logging(settings.log_level)
         settings.require_http()
         running = build(settings)
-    except (SettingsError, KnowledgeError) as exc:
+    except SettingsError as exc:
         raise AppImportError(f"cro-bot cannot start: {exc}") from None
+    except KnowledgeError as exc:
+        raise AppImportError(f"cro-bot cannot start: {knowledge_failure(exc, settings)}") from None
     except (BoltError, SlackApiError, OSError) as exc:
         raise AppImportError(f"cro-bot cannot start: Slack refused or unreachable: {slack_error(exc)}") from None
     return SlackWebApp(running.app, running.use_cases, settings.signing_secret, settings.web_body_timeout)
@@ -119,6 +155,13 @@ def run_http(settings: Settings) -> int:
     ]
     os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter and arguments, no user input
     return 0  # not reached
+
+
+def _remove_state_file(path: Path) -> None:
+    """The SQLite file and its WAL companions."""
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
 
 
 class _Stop(Exception):
@@ -140,6 +183,7 @@ def run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
+    state_existed = Path(settings.state_db).exists()
     running = build(settings)
     # The handler's SocketModeClient calls apps.connections.open through app.client, so SLACK_API_URL
     # applies to Socket Mode as well.
@@ -148,12 +192,20 @@ def run_socket_mode(settings: Settings) -> int:
     # nothing more here, let the answers already under way finish, and exit 0 rather than die mid-reply.
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        handler.start()
+        try:
+            with _slack_libraries_quiet():  # its lines about the refusal would only repeat the one below
+                handler.connect()  # what handler.start() does before it waits, with a failure of its own
+        except (SlackApiError, OSError) as exc:
+            # Slack refused the app token (it can only be checked by connecting, after the state is
+            # open): nothing was served, so a state file this start created goes too.
+            log.error("Slack refused the Socket Mode connection: %s (check SLACK_APP_TOKEN)", slack_error(exc))
+            if not state_existed:
+                _remove_state_file(Path(settings.state_db))
+            return 1
+        log.info("connected to Slack in Socket Mode")
+        threading.Event().wait()  # until SIGTERM or Ctrl+C
     except (_Stop, KeyboardInterrupt):
         log.info("stopping: closing the Socket Mode connection")
-    except (SlackApiError, OSError) as exc:  # e.g. apps.connections.open refusing the app token
-        log.error("Slack refused the Socket Mode connection: %s (check SLACK_APP_TOKEN)", slack_error(exc))
-        return 1
     finally:
         handler.close()
     return 0

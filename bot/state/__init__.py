@@ -69,7 +69,7 @@ def clean_question(text: str) -> str:
     """What is kept of a message: the question's words, without Slack markup (link labels too), briefly."""
     from bot.routing.text import strip_slack_markup
 
-    return " ".join(strip_slack_markup(text, keep_link_labels=False).split())[:QUESTION_MAX_CHARS]
+    return " ".join(strip_slack_markup(text).split())[:QUESTION_MAX_CHARS]
 
 
 def open_state(state_db: str, *, clock: Callable[[], float] | None = None) -> State:

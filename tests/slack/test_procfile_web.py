@@ -1,129 +1,31 @@
 """The release check: start the Procfile's `web:` line as it would run in production (gunicorn, two
 worker processes), then talk to it the way Slack does, then stop it the way a platform does (SIGTERM).
 
-The process runs in an empty temporary directory with an explicit environment, so neither the
-developer's `.env` nor their shell variables reach it; Slack is the local stand-in. gunicorn binds
-127.0.0.1 (GUNICORN_CMD_ARGS overrides the config file's 0.0.0.0) so nothing listens beyond loopback.
+How the process is started (an empty directory, an explicit environment, loopback only, the local
+Slack stand-in) is in tests/support/processes.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import BOOT_TIMEOUT, WebProcess, start_web
 from tests.support.slack_requests import (
     SlackSender,
     app_mention,
     assert_nothing_more_posted,
     direct_message,
-    get,
     new_event_id,
 )
 from tests.support.slack_standin import SlackStandIn
 
-PROJECT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "procfile-test-signing-secret-4b1e"
-BOOT_TIMEOUT = 20.0
-STOP_TIMEOUT = 25.0  # gunicorn's graceful_timeout is 20 s; a clean stop takes far less
-
-
-def procfile_command(process_type: str) -> str:
-    for line in (PROJECT / "Procfile").read_text().splitlines():
-        name, sep, command = line.partition(":")
-        if sep and name.strip() == process_type:
-            return command.strip()
-    raise AssertionError(f"Procfile has no {process_type}: line")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class WebProcess:
-    process: subprocess.Popen
-    base_url: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_healthy(self, timeout: float = BOOT_TIMEOUT) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"web process exited with {self.process.returncode}:\n{self.log()}")
-            with contextlib.suppress(OSError):
-                response = get(self.base_url + "/healthz")
-                if response.status == 200:
-                    return response.json()
-            time.sleep(0.1)
-        raise AssertionError(f"no healthy /healthz within {timeout}s:\n{self.log()}")
-
-    def terminate(self, timeout: float = STOP_TIMEOUT) -> int:
-        """SIGTERM, as a platform stops a dyno/container; the exit code (AssertionError if it hangs)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"web process still running {timeout}s after SIGTERM:\n{self.log()}") from None
-
-    def kill_group(self) -> None:
-        """Last resort, for teardown: SIGKILL the process group this test started (and only that)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-
-    def group_alive(self) -> bool:
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-
-def start_web(tmp_path: Path, extra_env: dict[str, str]) -> WebProcess:
-    port = free_port()
-    command = re.sub(r"\$\{?PORT\}?", str(port), procfile_command("web"))
-    bin_dir = Path(sys.executable).parent  # the venv running the tests (CI's or the developer's)
-    env = {
-        "PATH": os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": str(tmp_path),  # gunicorn keeps its control socket under $HOME
-        "LANG": "C.UTF-8",
-        "PORT": str(port),
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "INFO",
-        **extra_env,
-    }
-    log_path = tmp_path / "web.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            "exec " + command,  # as process managers do: the shell becomes gunicorn, which gets the signals
-            shell=True,
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown can kill exactly what it started
-        )
-    return WebProcess(process, f"http://127.0.0.1:{port}", log_path)
 
 
 @pytest.fixture
@@ -153,10 +55,7 @@ def web(workdir: Path, standin: SlackStandIn) -> Iterator[WebProcess]:
     try:
         yield served
     finally:
-        if served.process.poll() is None:
-            with contextlib.suppress(AssertionError):
-                served.terminate(timeout=10)
-        served.kill_group()
+        served.stop()
 
 
 def test_procfile_web_serves_slack_and_stops_cleanly(web: WebProcess, standin: SlackStandIn):
@@ -199,6 +98,7 @@ def test_procfile_web_serves_slack_and_stops_cleanly(web: WebProcess, standin: S
     assert not web.group_alive(), "worker processes outlived the master"
     log = web.log()
     assert "Traceback" not in log, log
+    assert "will be unused" not in log, "a normal start warns of nothing"
     assert "xoxb-test" not in log and SIGNING_SECRET not in log, "secrets must not reach the logs"
 
 

@@ -7,7 +7,6 @@ pass merely because the repeat was slow to arrive.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import sqlite3
@@ -21,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.buttons import ASK_ENTRY, FEEDBACK_VOTE, SHARE_CHECKLIST
-from tests.slack.test_procfile_web import WebProcess, free_port, start_web
+from tests.support.processes import WebProcess, free_port, start_web
 from tests.support.slack_requests import (
     FORM,
     JSON,
@@ -178,10 +177,7 @@ def web(tmp_path: Path) -> Iterator[tuple[WebProcess, SlackStandIn]]:
         try:
             yield served, standin
         finally:
-            if served.process.poll() is None:
-                with contextlib.suppress(AssertionError):
-                    served.terminate(timeout=10)
-            served.kill_group()
+            served.stop()
 
 
 EVENTS_ACCESS = re.compile(r"worker=<?(\d+)>? POST /slack/events ")

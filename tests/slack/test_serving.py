@@ -131,5 +131,5 @@ def test_gunicorn_takes_its_settings_from_dotenv_too(tmp_path, standin):
 def test_gunicorn_defaults_without_settings(tmp_path, standin):
     config = gunicorn_config(tmp_path, standin, {})
 
-    assert (config["workers"], config["threads"], config["timeout"]) == ("2", "8", "30")
+    assert (config["workers"], config["threads"], config["timeout"]) == ("2", "32", "30")
     assert config["bind"] == "['0.0.0.0:3000']"

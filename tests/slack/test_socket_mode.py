@@ -8,17 +8,13 @@ As with the web process, the worker runs in an empty directory with an explicit 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.slack.test_procfile_web import WebProcess, procfile_command
+from tests.support.processes import WebProcess, start_worker
 from tests.support.slack_requests import app_mention, event_callback, slash_command_fields
 from tests.support.slack_standin import APP_TOKENS, Scripted, SlackStandIn
 from tests.support.socket_mode_standin import SocketModeStandIn
@@ -33,47 +29,24 @@ def slack() -> Iterator[tuple[SlackStandIn, SocketModeStandIn]]:
         yield web_api, socket_mode
 
 
-def start_worker(workdir: Path, api_url: str) -> WebProcess:
-    """`cro-bot run` as the Procfile starts it, in Socket Mode; its output goes to worker.log."""
-    bin_dir = Path(sys.executable).parent
-    env = {
-        "PATH": os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": str(workdir),
-        "LANG": "C.UTF-8",
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": api_url,
-        "STATE_DB": str(workdir / "state.sqlite3"),
-        "LOG_LEVEL": "INFO",
-    }
-    log_path = workdir / "worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            "exec " + procfile_command("worker"),
-            shell=True,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown kills exactly what it started
-        )
-    return WebProcess(process, "", log_path)
-
-
 @pytest.fixture
 def worker(tmp_path: Path, slack) -> Iterator[WebProcess]:
     web_api, socket_mode = slack
     workdir = tmp_path / "run"
     workdir.mkdir()
-    running = start_worker(workdir, web_api.api_url)
+    running = start_worker(
+        workdir,
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": web_api.api_url,
+            "STATE_DB": str(workdir / "state.sqlite3"),
+        },
+    )
     try:
         yield running
     finally:
-        if running.process.poll() is None:
-            with contextlib.suppress(AssertionError):
-                running.terminate(timeout=10)
-        running.kill_group()
+        running.stop()
 
 
 def connected(worker: WebProcess, socket_mode: SocketModeStandIn, count: int = 1) -> None:
@@ -88,6 +61,7 @@ def connected(worker: WebProcess, socket_mode: SocketModeStandIn, count: int = 1
 def assert_clean_log(log: str) -> None:
     assert "Traceback" not in log, log
     assert "xoxb-test" not in log and APP_TOKEN not in log, "tokens must not reach the logs"
+    assert "will be unused" not in log, "a normal start warns of nothing"
 
 
 def test_socket_mode_worker_answers_mentions_and_commands_and_stops_cleanly(worker, slack):

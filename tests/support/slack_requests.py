@@ -254,9 +254,16 @@ def slash_command_fields(
     }
 
 
-def slash_command(text: str, response_url: str, *, command: str = "/cro-checklist", user: str = USER_ID) -> str:
+def slash_command(
+    text: str,
+    response_url: str,
+    *,
+    command: str = "/cro-checklist",
+    user: str = USER_ID,
+    trigger_id: str | None = None,
+) -> str:
     """The form-encoded body Slack posts for a slash command."""
-    return urlencode(slash_command_fields(text, response_url, command=command, user=user))
+    return urlencode(slash_command_fields(text, response_url, command=command, user=user, trigger_id=trigger_id))
 
 
 # -- interactivity (buttons) -----------------------------------------------------------------------
@@ -381,6 +388,55 @@ def message_shortcut(
     }
 
 
+# -- modals ------------------------------------------------------------------------------------------
+
+
+def opened_view(call: Call) -> dict:
+    """The view the bot opened, from the stand-in's record of its views.open call, as Slack holds it."""
+    assert call.method == "views.open", call.path
+    view = call.body.get("view")
+    view = json.loads(view) if isinstance(view, str) else view
+    return {**call.response["view"], **view, "app_id": API_APP_ID, "bot_id": BOT_ID, "hash": "1700000000.abc"}
+
+
+def modal_state(view: dict, changes: dict[str, str | list[str]] | None = None) -> dict:
+    """`view.state` as Slack sends it on submission: each input's initial value, except where `changes`
+    (block id -> the option value, or values for checkboxes) says the person picked another."""
+    changes = changes or {}
+    values: dict[str, dict] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element, block_id = block["element"], block["block_id"]
+        options = {o["value"]: o for o in element.get("options", [])}
+        if element["type"] == "checkboxes":
+            picked = changes.get(block_id, [o["value"] for o in element.get("initial_options", [])])
+            state = {"type": "checkboxes", "selected_options": [options[v] for v in picked]}
+        else:
+            value = changes.get(block_id, (element.get("initial_option") or {}).get("value"))
+            state = {"type": element["type"], "selected_option": options[value] if value else None}
+        values[block_id] = {element["action_id"]: state}
+    unknown = set(changes) - set(values)
+    assert not unknown, f"no input blocks {unknown} in the view"
+    return {"values": values}
+
+
+def view_submission(view: dict, changes: dict[str, str | list[str]] | None = None, *, user: str = USER_ID) -> dict:
+    """The payload Slack posts when `user` presses the modal's submit button, having picked `changes`."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": user, "username": "pat", "name": "pat", "team_id": TEAM_ID},
+        "api_app_id": API_APP_ID,
+        "token": "legacy-verification-token",
+        "trigger_id": new_trigger_id(),
+        "view": {**view, "state": modal_state(view, changes)},
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def interactivity_body(payload: dict) -> str:
     """Slack posts interactivity as a form with one field, `payload`, holding the JSON."""
     return urlencode({"payload": json.dumps(payload)})
@@ -403,24 +459,27 @@ class Response:
         return json.loads(self.body)
 
 
-def post(url: str, body: str | bytes, content_type: str = JSON, headers: dict[str, str] | None = None) -> Response:
-    """POST `body` as-is (the bytes that were signed); any HTTP status comes back as a Response."""
+def post(
+    url: str, body: str | bytes, content_type: str = JSON, headers: dict[str, str] | None = None, timeout: float = 10
+) -> Response:
+    """POST `body` as-is (the bytes that were signed); any HTTP status comes back as a Response.
+    `timeout`: seconds to wait for the answer (Slack itself gives up after 3)."""
     data = body.encode() if isinstance(body, str) else body
     request = urllib.request.Request(url, data=data, method="POST")
     request.add_header("Content-Type", content_type)
     request.add_header("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
     for name, value in (headers or {}).items():
         request.add_header(name, value)
-    return _send(request)
+    return _send(request, timeout)
 
 
 def get(url: str) -> Response:
     return _send(urllib.request.Request(url, method="GET"))
 
 
-def _send(request: urllib.request.Request) -> Response:
+def _send(request: urllib.request.Request, timeout: float = 10) -> Response:
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
     except urllib.error.HTTPError as error:
         with error:
@@ -445,12 +504,15 @@ class SlackSender:
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         return self.signed(json.dumps(payload), JSON, headers)
 
-    def command(self, text: str, response_url: str, *, command: str = "/cro-checklist") -> Response:
-        return self.signed(slash_command(text, response_url, command=command), FORM)
+    def command(
+        self, text: str, response_url: str, *, command: str = "/cro-checklist", trigger_id: str | None = None
+    ) -> Response:
+        return self.signed(slash_command(text, response_url, command=command, trigger_id=trigger_id), FORM)
 
     def action(self, payload: dict) -> Response:
-        """A button click (a `block_actions` payload, see `block_actions`) or a shortcut (see
-        `message_shortcut`): interactivity, posted as a form."""
+        """A button click (a `block_actions` payload, see `block_actions`), a shortcut (see
+        `message_shortcut`) or a modal submitted (a `view_submission` payload): Slack posts all three as
+        interactivity."""
         return self.signed(interactivity_body(payload), FORM)
 
     def get(self, path: str) -> Response:

@@ -27,6 +27,12 @@ The agent view's methods: ``assistant.threads.setStatus`` and ``setTitle`` need 
 ``thread_ts`` (setStatus a ``status``, "" clearing it), ``setSuggestedPrompts`` a ``channel_id`` and one
 to four prompts, each with a title and a message; otherwise they answer ``invalid_arguments``.
 
+Modals and files: ``views.open`` answers with the view it was given; ``conversations.open`` opens the
+user's DM (``dm_channel(user)``); ``files.getUploadURLExternal`` hands out an upload URL under
+``/upload/`` here, which records the bytes posted to it, and ``files.completeUploadExternal`` shares the
+uploaded files (``uploaded_files()`` lists what was shared where, with its bytes), as slack_sdk's
+``files_upload_v2`` expects of Slack.
+
 Socket Mode: ``apps.connections.open`` needs an app-level token (``xapp-``) and answers with a URL
 from ``standin.socket_mode`` (a ``SocketModeStandIn``, see ``tests/support/socket_mode_standin.py``).
 """
@@ -46,6 +52,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 API_PREFIX = "/api/"
 HOOKS_PREFIX = "/hooks/"
+UPLOAD_PREFIX = "/upload/v1/"
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -92,6 +99,22 @@ class Call:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """A file the bot uploaded and shared (files.completeUploadExternal)."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channel: str
+    initial_comment: str
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+
+@dataclass(frozen=True)
 class Scripted:
     """A canned answer for fault injection: HTTP status, JSON (dict) or text body, extra headers."""
 
@@ -113,6 +136,9 @@ class SlackStandIn:
         self._scripts: dict[str, deque[Scripted]] = {}
         self._refused_blocks: set[str] = set()
         self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._pending: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, content}
+        self._shared: list[UploadedFile] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -195,6 +221,16 @@ class SlackStandIn:
         with self._changed:
             self._calls.clear()
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        """The files shared so far (uploaded, then completed), in order."""
+        with self._changed:
+            return list(self._shared)
+
+    @staticmethod
+    def dm_channel(user: str) -> str:
+        """The id conversations.open gives a user's DM with the bot."""
+        return "D" + user.lstrip("UW")
+
     # -- fault injection ---------------------------------------------------------------------------
 
     def script(self, target: str, *responses: Scripted) -> None:
@@ -256,6 +292,8 @@ class SlackStandIn:
                 return refused
         if call.path.startswith(HOOKS_PREFIX):
             return Scripted(200, "ok")
+        if call.path.startswith(UPLOAD_PREFIX):
+            return self._receive_upload(call)
         if not call.path.startswith(API_PREFIX):
             return Scripted(404, "Not Found")
         if not call.token:
@@ -298,7 +336,82 @@ class SlackStandIn:
                 except ValueError:
                     view = {}
             return Scripted(200, {"ok": True, "view": {"id": "V111", "team_id": TEAM_ID, **(view or {})}})
+        if call.method == "views.open":
+            return self._open_view(body)
+        if call.method == "conversations.open":
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return Scripted(200, {"ok": False, "error": "invalid_users" if users else "users_list_not_supplied"})
+            return Scripted(200, {"ok": True, "channel": {"id": self.dm_channel(users), "is_im": True}})
+        if call.method == "files.getUploadURLExternal":
+            return self._upload_url(body)
+        if call.method == "files.completeUploadExternal":
+            return self._complete_upload(body)
         return Scripted(200, {"ok": True})
+
+    # -- modals and files --------------------------------------------------------------------------
+
+    def _open_view(self, body: dict) -> Scripted:
+        view = body.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                view = None
+        if not body.get("trigger_id"):
+            return Scripted(200, {"ok": False, "error": "invalid_trigger_id"})
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("blocks"):
+            return Scripted(200, {"ok": False, "error": "invalid_arguments"})
+        if len(view["blocks"]) > 100:
+            return Scripted(200, {"ok": False, "error": "invalid_arguments"})  # Slack's limit on a modal
+        return Scripted(200, {"ok": True, "view": {"id": f"V{next(self._ids):06d}", "team_id": TEAM_ID, **view}})
+
+    def _upload_url(self, body: dict) -> Scripted:
+        filename, length = body.get("filename"), str(body.get("length") or "")
+        if not filename or not length.isdigit():
+            return Scripted(200, {"ok": False, "error": "invalid_arguments"})
+        file_id = f"F{next(self._ids):06d}"
+        with self._changed:
+            self._pending[file_id] = {"filename": filename, "length": int(length), "content": None}
+        return Scripted(200, {"ok": True, "file_id": file_id, "upload_url": self.base_url + UPLOAD_PREFIX + file_id})
+
+    def _receive_upload(self, call: Call) -> Scripted:
+        file_id = call.path[len(UPLOAD_PREFIX) :]
+        with self._changed:
+            pending = self._pending.get(file_id)
+            if pending is None:
+                return Scripted(404, "Not Found")
+            pending["content"] = call.raw
+        return Scripted(200, f"OK - {len(call.raw)}")
+
+    def _complete_upload(self, body: dict) -> Scripted:
+        try:
+            files = json.loads(body.get("files") or "[]")
+        except ValueError:
+            return Scripted(200, {"ok": False, "error": "invalid_arguments"})
+        shared = []
+        with self._changed:
+            for item in files:
+                pending = self._pending.get(item.get("id", ""))
+                if pending is None or pending["content"] is None:
+                    return Scripted(200, {"ok": False, "error": "file_not_found"})
+                if len(pending["content"]) != pending["length"]:
+                    return Scripted(200, {"ok": False, "error": "file_upload_size_mismatch"})
+                title = item.get("title") or pending["filename"]
+                shared.append(
+                    UploadedFile(
+                        item["id"],
+                        pending["filename"],
+                        title,
+                        pending["content"],
+                        str(body.get("channel_id") or ""),
+                        str(body.get("initial_comment") or ""),
+                    )
+                )
+            self._shared += shared
+        return Scripted(
+            200, {"ok": True, "files": [{"id": f.file_id, "title": f.title, "name": f.filename} for f in shared]}
+        )
 
 
 def _assistant_threads(method: str, body: dict) -> dict:

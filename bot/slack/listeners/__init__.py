@@ -5,7 +5,7 @@ each thread was last answered with, for follow-ups."""
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, shortcuts
+from bot.slack.listeners import actions, commands, events, shortcuts, views
 from bot.state import DeliveryClaims
 from bot.state.threads import ThreadMemory
 from bot.use_cases import UseCases
@@ -16,3 +16,4 @@ def register_listeners(app: App, use_cases: UseCases, claims: DeliveryClaims, th
     commands.register(app, use_cases, claims)
     actions.register(app, use_cases, claims, threads)
     shortcuts.register(app, use_cases, claims, threads)
+    views.register(app, use_cases, claims)
