@@ -255,10 +255,10 @@ def render_fallback(
 
 
 def thread_title(question: str, limit: int = 60) -> str:
-    """A thread's title from the question that opened it: its words only (no mentions, URLs or other
-    markup; a link keeps its label), on one line, short."""
+    """A thread's title from the question that opened it: its words only (no mentions, links or other
+    markup), on one line, short."""
     words = " ".join(visible(strip_slack_markup(question)).split())
-    words = re.sub(r" ([?!.,;:])", r"\1", words)  # "a <link|TORO>?" leaves "a TORO ?"
+    words = re.sub(r" ([?!.,;:])", r"\1", words)  # "a <link> ?" leaves "a ?"
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 

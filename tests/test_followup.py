@@ -17,7 +17,6 @@ FOLLOW_UPS = {
     ("toro", "does it need updating?"): "toro-updates",
     ("record-retention-periods", "and in the EU?"): "retention-eu-ctr",
     ("record-retention-periods", "and in the US?"): "retention-us-ind",
-    ("safety-responsibility-cro", "and in the EU?"): "eu-ctr-safety-reporting",
     ("sponsor-ultimate-responsibility", "and in the EU?"): "eu-ctr-art-71",
     ("aro-vs-cro", "which should we use?"): "aro-or-cro-choice",
 }
@@ -30,6 +29,26 @@ def test_a_follow_up_is_answered_on_the_previous_topic(router, kb, previous, que
     assert follow.result.status == "answered", (follow.result.status, follow.result.suggestions)
     assert follow.result.entry.id == FOLLOW_UPS[previous, question]
     assert follow.context is kb.entries[previous], "the answer says which topic it took"
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [("safety-responsibility-cro", "and in the EU?"), ("sponsor-ultimate-responsibility", "and in the US?")],
+)
+def test_a_region_follow_up_stays_in_the_family_and_states_that_region(router, kb, previous, question):
+    follow = route_follow_up(router, question, kb.entries[previous])
+
+    assert follow.result.status == "answered" and follow.context is kb.entries[previous]
+    assert follow.result.entry.id in family(kb.entries[previous], kb)
+    assert regions_named(question) & set(follow.result.entry.regions)
+
+
+def test_words_that_say_nothing_on_the_topic_are_not_answered_from_it(router, kb):
+    """ "TORO" beside "what about the weather?" would route to a TORO entry on its own: the question's
+    own words must choose the entry, not the topic's name."""
+    for question in ("what about the weather?", "what is an ORM?"):
+        follow = route_follow_up(router, question, kb.entries["toro"])
+        assert follow.result.status != "answered" and follow.context is None, question
 
 
 def test_the_same_follow_up_alone_is_not_answered(router):

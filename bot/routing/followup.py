@@ -9,11 +9,12 @@ How a follow-up is read:
   when the entry is in the previous answer's family (its related entries, those sharing its topic,
   those listing it as related) and applies to any region named. One with a subject of its own
   ("what about monitoring visits?", or answered alone even without its region words) changed topic;
-- the rest is read on the thread's topic: routed again with the topic's name and with the previous
-  title beside it, the best family entry of those readings that applies to the region named wins;
-  for a region question ("and in the EU?") with no such reading, the nearest family entry stating
-  that region's position; for a question with no subject of its own ("who writes it?"), the
-  previous answer again. An entry without regions never answers a question about a region.
+- the rest is read on the thread's topic (`_in_context`): the family entry the question's own words
+  choose when read beside the topic's name or the previous title, else one of the router's own
+  did-you-mean (or, for a follow-up, closest-topic) choices that is in the family, the nearest in the
+  family first; for a region question ("and in the EU?") the nearest family entry stating that
+  region's position; for a question with no subject of its own ("who writes it?"), the previous
+  answer again. An entry without regions never answers a question about a region.
 If nothing fits, the follow-up gets what it gets on its own, often an honest "I don't know".
 """
 
@@ -138,7 +139,9 @@ def route_follow_up(
     # Only a question with no subject of its own ("who signs it?", "why?") may get the previous answer
     # again; "what about monitoring visits?" that the router cannot settle keeps its own "did you mean".
     again = points or (alone.status == Status.HELP)
-    chosen = _in_context(router, question, previous, asked, thresholds, again=again)
+    chosen = _in_context(
+        router, question, previous, asked, thresholds, leans=opens or points or bool(asked), again=again
+    )
     if chosen is None:
         return FollowUp(alone)
     entry, score = chosen
@@ -146,27 +149,55 @@ def route_follow_up(
 
 
 def _in_context(
-    router: Router, question: str, previous: Entry, asked: frozenset[str], thresholds: Thresholds, *, again: bool
+    router: Router,
+    question: str,
+    previous: Entry,
+    asked: frozenset[str],
+    thresholds: Thresholds,
+    *,
+    leans: bool,
+    again: bool,
 ) -> tuple[Entry, float] | None:
     """The entry that answers `question` on the previous answer's topic, among those that apply to
-    the regions asked about, or None. In order: the best family entry of the question read with the
-    topic's name and with the previous title; for a question about a region, the nearest family entry
-    stating the position there (confirmed by reading the question with its title); if `again`, the
-    previous answer itself (the follow-up asks what it already says)."""
+    the regions asked about, or None. In order of trust:
+    - the question read with the topic's name, or with the previous title, beside it is answered with
+      a family entry, and one that the name or title alone would not give (so the question's own words
+      chose it: "who signs it? TORO" is the signatures entry, "what about the weather? TORO" nothing);
+    - the question alone gets a did-you-mean among which family entries are, or (when it leans on the
+      thread: "what about devices?") a closest topic that is a family entry;
+    within each, for a question about a region an entry on that region alone first, then the nearest
+    in the family (related, same topic, pointing back: the router says "one of these", the curated
+    relations say which), then the higher score. Failing that, for a
+    question about a region, the nearest family entry stating that region's position (confirmed by
+    reading the question with its title); and if `again`, the previous answer itself (the follow-up
+    asks what it already says)."""
     kb = router.kb
     near = family(previous, kb)
-    scores: dict[str, float] = {}
-    for reading in (f"{question} {_topic_name(previous, kb)}", f"{question} {previous.title}"):
-        for entry_id, score in _answers(router.route(reading, thresholds)):
-            if entry_id in near and applies(kb.entries[entry_id], asked):
-                scores[entry_id] = max(score, scores.get(entry_id, 0.0))
-    if scores:
-        best = max(scores, key=lambda e: (scores[e], -near[e]))
-        return kb.entries[best], scores[best]
+
+    def fits(entry_id: str) -> bool:
+        return entry_id in near and applies(kb.entries[entry_id], asked)
+
+    read_on_topic: dict[str, float] = {}
+    for anchor in (_topic_name(previous, kb), previous.title):
+        result = router.route(f"{question} {anchor}", thresholds)
+        if result.status != Status.ANSWERED or result.entry is None or not fits(result.entry.id):
+            continue
+        if result.entry == router.route(anchor, thresholds).entry:
+            continue  # the anchor's own answer: the question added nothing
+        read_on_topic[result.entry.id] = max(result.score, read_on_topic.get(result.entry.id, 0.0))
+    alone = router.route(question, thresholds)
+    offered = {s.entry_id: s.score for s in alone.suggestions if fits(s.entry_id)}
+    tiers = [read_on_topic]
+    if alone.status == Status.CLARIFY or leans:  # a fallback's closest topic only for a follow-up
+        tiers.append(offered)
+    for scores in tiers:
+        if scores:
+            best = min(scores, key=lambda e: (not _only_there(kb.entries[e], asked), near[e], -scores[e]))
+            return kb.entries[best], scores[best]
     if asked:
         there = [e for e in near if applies(kb.entries[e], asked)]
         # nearest first; among equals, an entry on that region alone before one covering several
-        there.sort(key=lambda e: (near[e], not set(kb.entries[e].regions) <= asked))
+        there.sort(key=lambda e: (near[e], not _only_there(kb.entries[e], asked)))
         for entry_id in there:
             result = router.route(f"{question} {kb.entries[entry_id].title}", thresholds)
             if result.status == Status.ANSWERED and result.entry is not None and result.entry.id == entry_id:
@@ -176,10 +207,6 @@ def _in_context(
     return None
 
 
-def _answers(result: RouteResult) -> list[tuple[str, float]]:
-    """The entries a routing result puts forward, with their scores."""
-    if result.status == Status.ANSWERED and result.entry is not None:
-        return [(result.entry.id, result.score)]
-    if result.status == Status.CLARIFY:
-        return [(s.entry_id, s.score) for s in result.suggestions]
-    return []
+def _only_there(entry: Entry, asked: frozenset[str]) -> bool:
+    """Is `entry` about the regions asked alone ("and in the EU?": an EU-only entry)?"""
+    return bool(asked) and bool(entry.regions) and set(entry.regions) <= asked
