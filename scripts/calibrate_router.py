@@ -10,7 +10,9 @@ Samples, each a candidate entry for a question labelled right (1) or wrong (0):
   answer that says so is right;
 - every stored phrasing, routed as a new question with itself left out of both indexes
   (leave-one-out): its own entry is right, any other wrong. These teach what a real paraphrase of an
-  entry looks like without reading any evaluation set.
+  entry looks like without reading any evaluation set;
+- scripts/calibration/near_misses.yaml: off-topic questions that share the domain's words ("server
+  monitoring", "hybrid working", "sponsor my visa"), all wrong for every candidate.
 The held-out set (tests/eval/realistic_heldout.yaml) is never read here. Two models are fitted: the
 hybrid one and, on the lexical features alone, the one used when the semantic model cannot load.
 Thresholds: the answer threshold is the lowest at which wrong answers stay within --max-wrong of the
@@ -47,7 +49,16 @@ from bot.routing.semantic import load_encoder  # noqa: E402
 from bot.settings import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 
 DEV_SETS = (ROOT / "tests" / "eval" / "realistic_dev.yaml", ROOT / "tests" / "eval" / "router_eval.yaml")
+# Off-topic questions that use the domain's words in another sense, written for the calibration alone
+# (not an evaluation set): every candidate answer is wrong for them.
+NEAR_MISSES = ROOT / "scripts" / "calibration" / "near_misses.yaml"
 PHRASING_WEIGHT = 0.25  # default share of a development question that one stored phrasing counts as
+
+
+def load_items_loose(path: Path) -> list[dict]:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
 
 
 def right_entries(item: dict, answers: dict[str, str]) -> set[str]:
@@ -112,20 +123,27 @@ def figures(rows, answer_at: float, clarify_at: float, max_suggestions: int = 3)
             useless += not any(offered)
     off_answered = sum(1 for _, ranked in off if ranked and ranked[0][0] >= answer_at)
     return {
-        "right": right / len(inside),
-        "wrong": wrong / len(inside),
+        "right": right / max(len(inside), 1),
+        "wrong": wrong / max(len(inside), 1),
         "off_refused": 1 - off_answered / max(len(off), 1),
         "useful_clarify": useful,
         "useless_clarify": useless,
     }
 
 
-def choose(rows, max_wrong: float, max_off: float) -> tuple[float, float, dict]:
+def choose(sets: dict[str, list], max_wrong: float, max_off: float) -> tuple[float, float, dict]:
+    """The answer threshold: the lowest at which every set (each development set, the near misses)
+    keeps within the limits, so an easy set cannot carry a hard one; then the best clarify threshold."""
     grid = [round(0.30 + 0.01 * i, 2) for i in range(66)]
-    answer_at = next(
-        (t for t in grid if (f := figures(rows, t, t))["wrong"] <= max_wrong and 1 - f["off_refused"] <= max_off),
-        grid[-1],
-    )
+
+    def lowest(rows) -> float:
+        return next(
+            (t for t in grid if (f := figures(rows, t, t))["wrong"] <= max_wrong and 1 - f["off_refused"] <= max_off),
+            grid[-1],
+        )
+
+    answer_at = max(lowest(rows) for rows in sets.values())
+    rows = [row for part in sets.values() for row in part]
     best = max(
         (round(answer_at * k / 20, 2) for k in range(4, 20)),
         key=lambda c: (lambda f: f["useful_clarify"] - f["useless_clarify"])(figures(rows, answer_at, c)),
@@ -136,7 +154,9 @@ def choose(rows, max_wrong: float, max_off: float) -> tuple[float, float, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write bot/routing/calibration.json")
-    parser.add_argument("--max-wrong", type=float, default=0.03, help="wrong answers allowed, share of in-scope")
+    parser.add_argument(
+        "--max-wrong", type=float, default=0.05, help="wrong answers allowed in each set, share of in-scope"
+    )
     parser.add_argument("--max-off", type=float, default=0.03, help="off-topic answers allowed, share of off-topic")
     parser.add_argument("--rounds", type=int, default=2, help="refits (each reads messages with the last model)")
     parser.add_argument("--phrasing-weight", type=float, default=PHRASING_WEIGHT, help="weight of a stored phrasing")
@@ -145,7 +165,10 @@ def main() -> int:
 
     kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
     answers = {e.id: answer_text(e, kb) for e in kb.entries.values()}
-    items = [item for path in DEV_SETS for item in load_items(path)]
+    groups = {path.name: load_items(path) for path in DEV_SETS}
+    if NEAR_MISSES.is_file():
+        groups[NEAR_MISSES.name] = [{"q": item["q"], "expect": "reject"} for item in load_items_loose(NEAR_MISSES)]
+    items = [item for part in groups.values() for item in part]
     try:
         calibration = load_calibration()
     except (OSError, ValueError, KeyError):  # no usable file yet (new features): start from a neutral model
@@ -172,8 +195,9 @@ def main() -> int:
     for name, encoder in (("hybrid", load_encoder()), ("lexical", None)):
         router.attach_encoder(encoder)
         router.calibration = calibration
-        rows = outcomes(router, items, answers)
-        answer_at, clarify_at, f = choose(rows, args.max_wrong, args.max_off)
+        sets = {name: outcomes(router, part, answers) for name, part in groups.items()}
+        rows = [row for part in sets.values() for row in part]
+        answer_at, clarify_at, f = choose(sets, args.max_wrong, args.max_off)
         if args.curve:
             for t in [x / 20 for x in range(6, 20)]:
                 c = figures(rows, t, t / 2)

@@ -27,8 +27,8 @@ class Floors(NamedTuple):
 
 
 FLOORS = {
-    "realistic_heldout.yaml": Floors(right=0.64, wrong=0.08, refused=0.95),
-    "realistic_dev.yaml": Floors(right=0.55, wrong=0.08, refused=0.95),
+    "realistic_heldout.yaml": Floors(right=0.54, wrong=0.09, refused=0.95),
+    "realistic_dev.yaml": Floors(right=0.50, wrong=0.06, refused=0.95),
     "router_eval.yaml": Floors(right=0.55, wrong=0.05, refused=0.97),
 }
 

@@ -1,8 +1,8 @@
 """One confidence from all the evidence: the probability that answering with a candidate entry is right.
 
 For each candidate entry the router measures a few things: its lexical score, its semantic score,
-whether it leads either ranking and by how much, how much of the question its words explain, how much
-of the question the knowledge base knows at all, and the question's length. A logistic model turns
+whether it leads either ranking and by how much, how much of the question its phrasings' and its
+answer's words explain, and how much of the question the knowledge base knows at all. A logistic model turns
 them into a probability; its weights are fitted on the project's development questions
 (scripts/calibrate_router.py, which also picks the thresholds) and kept in calibration.json beside
 this file. The same model, refitted on the lexical features alone, serves when the semantic model
@@ -24,26 +24,16 @@ HYBRID_FEATURES = (
     "semantic",  # its best phrasing's cosine with the question
     "lexical_first",  # 1 if it leads the lexical ranking (ties: all that tie)
     "semantic_first",  # 1 if it leads the semantic ranking
-    "both_first",  # 1 if it leads both
     "lexical_margin",  # its lexical score minus the best other entry's: its lead, or how far behind it is
     "semantic_margin",
     "explained",  # share of the question's weight its phrasings' words explain
     "answered",  # share of the question's weight its answer's words explain
-    "answer_semantic",  # cosine of the question with its answer text
     "coverage",  # share of the question's weight the knowledge base knows at all
     "unseen",  # share of the question's words the knowledge base never uses
-    "length",  # words in the question, up to 40, as a share of 40
 )
-LEXICAL_FEATURES = (
-    "lexical",
-    "lexical_first",
-    "lexical_margin",
-    "explained",
-    "answered",
-    "coverage",
-    "unseen",
-    "length",
-)
+# Fewer is better here: the question's length, the answer text's vector and "leads both rankings" were
+# measured and dropped (each lowered the right answers at the same share of wrong ones).
+LEXICAL_FEATURES = ("lexical", "lexical_first", "lexical_margin", "explained", "answered", "coverage", "unseen")
 
 
 class Model(NamedTuple):

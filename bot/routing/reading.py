@@ -51,8 +51,11 @@ def is_question(sentence: str) -> bool:
 
 
 def read(text: str) -> Reading:
+    parts = sentences(strip_slack_markup(visible(text[:MAX_QUESTION_CHARS])))
+    if len(text) > MAX_QUESTION_CHARS and len(parts) > 1:
+        parts.pop()  # cut off mid-sentence: what is left of it is not what was asked
     # A sentence said twice is read once ("what is a CRO? what is a CRO? ..." is one question).
-    parts = list({s.casefold(): s for s in sentences(strip_slack_markup(visible(text[:MAX_QUESTION_CHARS])))}.values())
+    parts = list({p.casefold(): p for p in parts}.values())
     whole = " ".join(parts)
     asked = [i for i, s in enumerate(parts) if is_question(s)]
     if len(parts) < 2 or not asked or len(asked) > MAX_QUESTIONS:

@@ -19,6 +19,7 @@ and more cautious thresholds.
 
 from __future__ import annotations
 
+import heapq
 from typing import NamedTuple
 
 from bot.domain import Status
@@ -26,7 +27,7 @@ from bot.knowledge.model import Entry, KnowledgeBase
 from bot.routing.confidence import Calibration, Model, load_calibration
 from bot.routing.english import looks_english, words_of
 from bot.routing.lexical import LexicalIndex
-from bot.routing.reading import read
+from bot.routing.reading import Reading, read
 from bot.routing.semantic import Encoder
 from bot.routing.semantic_index import SemanticIndex
 from bot.routing.thresholds import Thresholds
@@ -38,7 +39,6 @@ EXACT = 0.99  # confidence in an entry one of whose stored phrasings the questio
 # a question: it is offered as choices, never answered with one of them.
 BROAD_WORD_ENTRIES = 6
 BROAD_CAP = 0.5  # below any answer threshold, above any clarify threshold
-LENGTH_SCALE = 40  # words; the `length` feature saturates there
 NOT_ENGLISH = "not_english"
 
 
@@ -65,14 +65,24 @@ class RouteResult(NamedTuple):
     reason: str = ""  # why it did not answer, when that changes the reply ("not_english")
 
 
-def _margin(entry_id: str, scores: dict[str, float]) -> float:
-    """The entry's score minus the best other entry's: its lead when it leads (0 on a tie), how far
-    behind it is otherwise. 0 when there is nothing to compare."""
-    if not scores:
-        return 0.0
-    mine = scores.get(entry_id, 0.0)
-    others = max((s for e, s in scores.items() if e != entry_id), default=0.0)
-    return mine - others
+class _Leaders(NamedTuple):
+    """The two best entries of one ranking, so each candidate's margin costs nothing."""
+
+    first: str
+    best: float
+    second: float
+
+    @classmethod
+    def of(cls, scores: dict[str, float]) -> _Leaders:
+        top = heapq.nlargest(2, scores.items(), key=lambda kv: kv[1])
+        return cls(top[0][0] if top else "", top[0][1] if top else 0.0, top[1][1] if len(top) > 1 else 0.0)
+
+    def margin(self, entry_id: str, scores: dict[str, float]) -> float:
+        """The entry's score minus the best other entry's: its lead when it leads (0 on a tie), how far
+        behind it is otherwise. 0 when there is nothing to compare."""
+        if not scores:
+            return 0.0
+        return scores.get(entry_id, 0.0) - (self.second if entry_id == self.first else self.best)
 
 
 class Router:
@@ -84,8 +94,7 @@ class Router:
         self.kb = kb
         self.lexical = LexicalIndex(kb)
         self.vocabulary = self.lexical.vocabulary
-        self.answers = {e.id: e.answer for e in kb.entries.values()}
-        self.semantic = SemanticIndex(self.lexical.texts, self.answers, encoder) if encoder is not None else None
+        self.semantic = SemanticIndex(self.lexical.texts, encoder) if encoder is not None else None
         self.calibration = calibration or load_calibration()
         # Words the knowledge itself uses count as English even where another language has them too
         # ("ICH", "EU", "AI").
@@ -98,9 +107,9 @@ class Router:
                 self.semantic.encoder = None
             return
         if self.semantic is None:
-            self.semantic = SemanticIndex(self.lexical.texts, self.answers, encoder)
+            self.semantic = SemanticIndex(self.lexical.texts, encoder)
         else:
-            self.semantic.attach(encoder, self.lexical.texts, self.answers)
+            self.semantic.attach(encoder, self.lexical.texts)
 
     @property
     def semantic_on(self) -> bool:
@@ -112,30 +121,32 @@ class Router:
 
     # -- evidence ----------------------------------------------------------------------------------
 
-    def candidates(self, text: str, exclude: int | None = None) -> list[Candidate]:
+    def candidates(self, text: str, exclude: int | None = None, *, part: bool = False) -> list[Candidate]:
         """The entries worth considering for `text`, most confident first; none if `text` has no
-        domain term. `exclude` leaves one stored phrasing out (for calibration)."""
+        domain term. `exclude` leaves one stored phrasing out (for calibration). `part`: `text` is one
+        sentence of a longer message, so repeating a stored phrasing proves nothing ("is that even a
+        thing under GCP?" is not "GCP?")."""
         words = self.lexical.content_words(text)
         if not words or not self.lexical.has_anchor(words):
             return []
         lexical = self.lexical.score_entries(words, exclude)
-        semantic, to_answer = self.semantic.scores(text, exclude) if self.semantic_on else ({}, {})  # type: ignore[union-attr]
+        semantic = self.semantic.scores(text, exclude) if self.semantic_on else {}  # type: ignore[union-attr]
         weights = {w: self.lexical.weight(w) for w in words}
         total = sum(weights.values()) or 1.0
         coverage = self.lexical.coverage(words)
         unseen = self.lexical.unseen(words)
-        length = min(len(text.split()), LENGTH_SCALE) / LENGTH_SCALE
         by_lexical = {s.entry_id: s.score for s in lexical}
         ranked_semantic = sorted(semantic, key=semantic.__getitem__, reverse=True)
         pool = dict.fromkeys([s.entry_id for s in lexical[:TOP_K]] + ranked_semantic[:TOP_K])
         model = self.model
-        exact = self.lexical.exact(words, exclude)
+        lexical_leaders, semantic_leaders = _Leaders.of(by_lexical), _Leaders.of(semantic)
+        exact = set() if part else self.lexical.exact(words, exclude)
         broad = len(words) == 1 and self.lexical.entries_using(words[0]) >= BROAD_WORD_ENTRIES
         out = []
         for entry_id in pool:
             vocabulary = self.lexical.entry_words[entry_id]
-            lexical_margin = _margin(entry_id, by_lexical)
-            semantic_margin = _margin(entry_id, semantic)
+            lexical_margin = lexical_leaders.margin(entry_id, by_lexical)
+            semantic_margin = semantic_leaders.margin(entry_id, semantic)
             values = {
                 "lexical": by_lexical.get(entry_id, 0.0),
                 "semantic": semantic.get(entry_id, 0.0),
@@ -145,12 +156,9 @@ class Router:
                 "semantic_margin": semantic_margin,
                 "explained": sum(weights[w] for w in words if w in vocabulary) / total,
                 "answered": sum(weights[w] for w in words if w in self.lexical.answer_words[entry_id]) / total,
-                "answer_semantic": to_answer.get(entry_id, 0.0),
                 "coverage": coverage,
                 "unseen": unseen,
-                "length": length,
             }
-            values["both_first"] = values["lexical_first"] * values["semantic_first"]
             confidence = model.probability(values)
             if exact == {entry_id}:
                 confidence = max(confidence, EXACT)
@@ -160,16 +168,16 @@ class Router:
         out.sort(key=lambda c: c.confidence, reverse=True)
         return out
 
-    def assess(self, question: str) -> tuple[list[Candidate], list[list[Candidate]]]:
+    def assess(self, question: str, reading: Reading | None = None) -> tuple[list[Candidate], list[list[Candidate]]]:
         """The candidates of the reading the model is surest of (the whole message, a question in it,
         or a question with the sentence before it), and each question's own candidates."""
-        reading = read(question)
+        reading = reading or read(question)
         best = self.candidates(reading.whole)
         per_question = []
         for sentence, context in zip(reading.questions, reading.contexts, strict=True):
-            alone = self.candidates(sentence)
+            alone = self.candidates(sentence, part=True)
             per_question.append(alone)
-            for found in (alone, self.candidates(f"{context} {sentence}") if context else []):
+            for found in (alone, self.candidates(f"{context} {sentence}", part=True) if context else []):
                 if found and (not best or found[0].confidence > best[0].confidence):
                     best = found
         return best, per_question
@@ -184,7 +192,7 @@ class Router:
         if not looks_english(question, known=self.known_words):
             return RouteResult(question, Status.FALLBACK, words=words, reason=NOT_ENGLISH)
         answer_at, clarify_at = thresholds.pair(self.semantic_on)
-        best, per_question = self.assess(question)
+        best, per_question = self.assess(question, reading)
         if not best:
             return RouteResult(question, Status.FALLBACK, words=words)
         top = best[0]

@@ -19,16 +19,14 @@ if TYPE_CHECKING:
 
 
 class SemanticIndex:
-    def __init__(self, texts: Sequence[tuple[str, str]], answers: dict[str, str], encoder: Encoder) -> None:
-        """`texts`: (entry id, phrasing) pairs, in the lexical index's order; `answers`: each entry's
-        answer text (its vector says what the answer talks about, beside what it was asked)."""
+    def __init__(self, texts: Sequence[tuple[str, str]], encoder: Encoder) -> None:
+        """`texts`: (entry id, phrasing) pairs, in the lexical index's order."""
         import numpy as np
 
         self.entry_ids = sorted({entry_id for entry_id, _ in texts})
         position = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self.owners = np.array([position[entry_id] for entry_id, _ in texts], dtype=np.int32)
         self.vectors: np.ndarray = encoder.encode([text for _, text in texts])
-        self.answer_vectors: np.ndarray = encoder.encode([answers.get(e, "") for e in self.entry_ids])
         self.model = encoder.name
         self.encoder: Encoder | None = encoder
 
@@ -37,27 +35,23 @@ class SemanticIndex:
         state["encoder"] = None  # reloaded, not pickled: see attach()
         return state
 
-    def attach(self, encoder: Encoder, texts: Sequence[tuple[str, str]], answers: dict[str, str]) -> None:
+    def attach(self, encoder: Encoder, texts: Sequence[tuple[str, str]]) -> None:
         """Use `encoder` for questions; remake the vectors if another model made them."""
         if encoder.name != self.model:
-            self.__init__(texts, answers, encoder)  # type: ignore[misc]
+            self.__init__(texts, encoder)  # type: ignore[misc]
         self.encoder = encoder
 
-    def scores(self, question: str, exclude: int | None = None) -> tuple[dict[str, float], dict[str, float]]:
-        """For each entry: the cosine of the question with its closest phrasing, and with its answer.
-        `exclude` leaves one phrasing out, as the lexical index does."""
+    def scores(self, question: str, exclude: int | None = None) -> dict[str, float]:
+        """For each entry, the cosine of the question with its closest phrasing. `exclude` leaves one
+        phrasing out, as the lexical index does."""
         import numpy as np
 
         if self.encoder is None:
-            return {}, {}
+            return {}
         query = self.encoder.encode([question])[0]
         similarities = self.vectors @ query
         if exclude is not None:
             similarities[exclude] = -1.0
         best = np.full(len(self.entry_ids), -1.0, dtype=np.float32)
         np.maximum.at(best, self.owners, similarities)
-        to_answers = self.answer_vectors @ query
-        return (
-            {entry_id: float(best[i]) for i, entry_id in enumerate(self.entry_ids)},
-            {entry_id: float(to_answers[i]) for i, entry_id in enumerate(self.entry_ids)},
-        )
+        return {entry_id: float(best[i]) for i, entry_id in enumerate(self.entry_ids)}

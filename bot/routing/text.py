@@ -64,6 +64,7 @@ def _cut(text: str) -> str:
 
 
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_ASCII_CONTROLS = {c: None for c in (*range(32), 127) if not chr(c).isspace()}
 
 
 def visible(text: str) -> str:
@@ -71,6 +72,8 @@ def visible(text: str) -> str:
     zero-width spaces, BOM, tag characters), control characters (Cc, whitespace kept) and lone
     surrogates (Cs). Echoed, U+202E would turn the rest of the bot's own line right-to-left, and
     zero-width or tag characters hide what was really typed."""
+    if text.isascii():  # the common case, fast: ASCII's only hidden characters are its controls
+        return text.translate(_ASCII_CONTROLS)
     return "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _HIDDEN_CATEGORIES)
 
 
