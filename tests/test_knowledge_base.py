@@ -136,6 +136,14 @@ def test_every_phrasing_routes_back_to_its_entry(router, kb):
     assert not misrouted
 
 
+def test_every_suggested_prompt_is_a_question_the_knowledge_answers(router, kb):
+    """A suggested prompt sends its message as the person's question: it must get an answer, not a
+    "did you mean" or an apology."""
+    for prompt in kb.messages.prompts:
+        result = router.route(prompt.message)
+        assert result.status == "answered", (prompt, result.status, [s.entry_id for s in result.suggestions])
+
+
 def test_every_entry_has_several_distinct_phrasings(kb):
     for entry in kb.entries.values():
         assert len(entry.questions) >= 3, entry.id
