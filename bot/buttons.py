@@ -1,5 +1,6 @@
 """The buttons on the bot's messages: their action ids, and the values they carry, written and read
-in this one place (the renderer puts them on messages, the Slack listeners read them back).
+in this one place (the renderer puts them on messages, the Slack listeners read them back); and the
+message shortcut's callback id, which manifest.json declares.
 
 Values carry ids, never user text: a button's value comes back to the bot in a payload anyone in the
 channel can trigger, so it is parsed as untrusted input.
@@ -12,10 +13,13 @@ from typing import NamedTuple
 
 ASK_ENTRY = "ask_entry"  # related / did-you-mean buttons; action id "ask_entry:N" (unique per message)
 ASK_ENTRY_PATTERN = re.compile(rf"^{ASK_ENTRY}(:\d+)?$")
-FEEDBACK_HELPFUL = "feedback_helpful"
+FEEDBACK_HELPFUL = "feedback_helpful"  # the classic 👍/👎 buttons, where Slack refuses the native ones
 FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+FEEDBACK_VOTE = "feedback_vote"  # Slack's native feedback_buttons element; the value says which button
 FEEDBACK_BLOCK = "feedback"
 SHARE_CHECKLIST = "share_checklist"  # value: checklist id
+ASK_ABOUT_MESSAGE = "ask_about_message"  # the "Ask CRO Bot about this" message shortcut
+_HELPFUL, _NOT_HELPFUL = "+", "-"
 MATRIX_OPEN = "matrix_open"  # on the delegation and TORO checklists: opens the matrix modal; value: a matrix choice
 MATRIX_SHARE = "matrix_share"  # under a privately shown matrix; value: the matrix choice it was built from
 MATRIX_EXPORT = "matrix_export"  # the same, for the CSV and Markdown files sent to the user's DM
@@ -46,6 +50,20 @@ def parse_feedback(value: str) -> FeedbackRef:
 
 def is_helpful(action_id: str) -> bool:
     return action_id == FEEDBACK_HELPFUL
+
+
+def vote_values(ref: FeedbackRef) -> tuple[str, str]:
+    """The native feedback buttons' values: (👍, 👎). One element carries both buttons, so the
+    value itself says which was pressed."""
+    value = feedback_value(ref)
+    return _HELPFUL + value, _NOT_HELPFUL + value
+
+
+def parse_vote(value: str) -> tuple[FeedbackRef, bool] | None:
+    """A native feedback button's value: the answer voted on and whether it was 👍; None if malformed."""
+    if value[:1] not in (_HELPFUL, _NOT_HELPFUL):
+        return None
+    return parse_feedback(value[1:]), value[0] == _HELPFUL
 
 
 def matrix_value(regions: tuple[str, ...], preset: str, assignments: tuple[tuple[str, str], ...]) -> str:

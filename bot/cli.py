@@ -57,17 +57,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
             "(cro-bot ask --json < questions.txt)"
         )
     use_cases = _use_cases()
+    if args.after and args.after not in use_cases.kb.entries:
+        raise UsageError(f"--after names no entry: {args.after!r} (cro-bot entries --json lists them)")
+    previous = args.after or None
     if not args.question:
         # One answer per input line, in order, flushed as it goes: other tools drive this.
         for line in sys.stdin:
-            answer = use_cases.answer_question(line.rstrip("\r\n"), Surface.CLI)
+            answer = use_cases.answer_question(line.rstrip("\r\n"), Surface.CLI, previous_entry=previous)
+            if args.thread and answer.entry is not None:
+                previous = answer.entry.id  # as in a Slack thread: the next line follows this answer
             if args.json:
                 _print_json(answer_json(answer))
             else:
                 print(mrkdwn_to_plain(answer.reply.text), end="\n\n")
             sys.stdout.flush()
         return 0
-    answer = use_cases.answer_question(" ".join(args.question), Surface.CLI)
+    answer = use_cases.answer_question(" ".join(args.question), Surface.CLI, previous_entry=previous)
     if args.json:
         _print_json(answer_json(answer))
     else:
@@ -259,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question offline (no QUESTION: one per line from stdin)")
     p.add_argument("question", nargs="*", help="the question; omit it to read one per line from stdin")
     p.add_argument("--json", action="store_true", help="print one JSON object per question instead of the reply")
+    p.add_argument(
+        "--after", metavar="ENTRY", help="read the question as a follow-up in a thread last answered with ENTRY"
+    )
+    p.add_argument(
+        "--thread", action="store_true", help="stdin lines are one thread: each is a follow-up to the answer before"
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("checklist", help="print a delegation checklist (no TOPIC: the list)")

@@ -23,6 +23,7 @@ class Surface(StrEnum):
     MENTION = "mention"  # @CRO Bot in a channel, answered in the thread
     DM = "dm"  # a direct message
     BUTTON = "button"  # a related or did-you-mean button
+    SHORTCUT = "shortcut"  # "Ask CRO Bot about this" on someone's message
     CHECKLIST = "checklist"  # /cro-checklist
     CLI = "cli"  # cro-bot ask, offline
 

@@ -13,6 +13,7 @@ from bot.buttons import (
     FEEDBACK_BLOCK,
     FEEDBACK_HELPFUL,
     FEEDBACK_NOT_HELPFUL,
+    FEEDBACK_VOTE,
     MATRIX_EXPORT,
     MATRIX_OPEN,
     MATRIX_SHARE,
@@ -21,6 +22,7 @@ from bot.buttons import (
     ask_entry_action,
     feedback_value,
     matrix_value,
+    vote_values,
 )
 from bot.domain import Status, Surface
 from bot.knowledge.messages import Messages
@@ -28,7 +30,7 @@ from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase
 from bot.matrix import Matrix, basis_text, reason_text, summary_lines, toro_notes
 from bot.routing.checklists import ChecklistResult
 from bot.routing.router import NOT_ENGLISH, RouteResult
-from bot.routing.text import visible
+from bot.routing.text import strip_slack_markup, visible
 
 _SECTION_LIMIT = 3000
 _ECHO_LIMIT = 80
@@ -39,6 +41,9 @@ _BUTTONS_PER_ROW = 3
 class Reply(NamedTuple):
     text: str
     blocks: list[dict] | None = None
+    # The same message with the classic 👍/👎 buttons, to post instead when Slack refuses `blocks`
+    # (invalid_blocks: a workspace or surface without the native feedback buttons). None: no votes.
+    fallback_blocks: list[dict] | None = None
 
 
 def escape(text: str, limit: int = _ECHO_LIMIT) -> str:
@@ -79,7 +84,33 @@ def entry_buttons(entry_ids: list[str], kb: KnowledgeBase, block_id: str) -> dic
     return {"type": "actions", "block_id": block_id, "elements": buttons}
 
 
+def vote_block(entry_id: str, question_id: int | None) -> dict:
+    """Slack's native 👍/👎 (a feedback_buttons element in a context_actions block)."""
+    helpful, not_helpful = vote_values(FeedbackRef(question_id, entry_id))
+    return {
+        "type": "context_actions",
+        "block_id": FEEDBACK_BLOCK,
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": FEEDBACK_VOTE,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "👍"},
+                    "accessibility_label": "Mark this answer helpful",
+                    "value": helpful,
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "👎"},
+                    "accessibility_label": "Mark this answer not helpful",
+                    "value": not_helpful,
+                },
+            }
+        ],
+    }
+
+
 def feedback_block(entry_id: str, question_id: int | None) -> dict:
+    """The classic 👍/👎 buttons, for where Slack refuses the native ones."""
     value = feedback_value(FeedbackRef(question_id, entry_id))
     return {
         "type": "actions",
@@ -118,6 +149,12 @@ def answer_text(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -
     return entry.answer.format(escalation_contact=contact_for(kb, escalation_contact))
 
 
+def on_topic(kb: KnowledgeBase, previous: Entry) -> str:
+    """What a follow-up answer opens with: the topic it was read on ("On TORO:")."""
+    words = _messages(kb)
+    return words.text("follow_up_on", topic=words.topic_name(previous.topic) if previous.topic else previous.title)
+
+
 def render_answer(
     entry: Entry,
     kb: KnowledgeBase,
@@ -125,18 +162,26 @@ def render_answer(
     question_id: int | None = None,
     surface: Surface = Surface.MENTION,
     escalation_contact: str = "",
+    follow_up_of: Entry | None = None,
 ) -> Reply:
-    """An entry's answer with its sources, related-question buttons and feedback buttons. The text
-    is the same whatever `question_id` (the stored record the feedback buttons refer to) is."""
+    """An entry's answer with its sources, related-question buttons and feedback buttons (Slack's
+    native ones; the classic ones in `fallback_blocks`). A follow-up answer (`follow_up_of`: the answer
+    it was read with) opens with the topic it took. The text is the same whatever `question_id` (the
+    stored record the feedback buttons refer to) is."""
     answer = answer_text(entry, kb, escalation_contact)
+    if follow_up_of is not None:
+        answer = f"_{on_topic(kb, follow_up_of)}_ {answer}"
     text = f"{answer}\n\n_{sources_line(entry.sources, kb, link=surface == Surface.CLI)}_"
     blocks = [_section(answer), _context(sources_line(entry.sources, kb, link=True))]
     related = [e for e in entry.related if e in kb.entries]
     if related:
         blocks.append(_context("*Related questions*"))
         blocks.append(entry_buttons(related, kb, "related"))
-    blocks.append(feedback_block(entry.id, question_id))
-    return Reply(text, blocks)
+    return Reply(
+        text,
+        [*blocks, vote_block(entry.id, question_id)],
+        [*blocks, feedback_block(entry.id, question_id)],
+    )
 
 
 def render_route(
@@ -146,11 +191,17 @@ def render_route(
     question_id: int | None = None,
     surface: Surface = Surface.MENTION,
     escalation_contact: str = "",
+    follow_up_of: Entry | None = None,
 ) -> Reply:
-    """The reply for a routing result."""
+    """The reply for a routing result (`follow_up_of`: the thread's answer it was read with)."""
     if result.status == Status.ANSWERED and result.entry:
         reply = render_answer(
-            result.entry, kb, question_id=question_id, surface=surface, escalation_contact=escalation_contact
+            result.entry,
+            kb,
+            question_id=question_id,
+            surface=surface,
+            escalation_contact=escalation_contact,
+            follow_up_of=follow_up_of,
         )
         return with_also_asked(reply, result, kb) if result.also else reply
     if result.reason == NOT_ENGLISH:
@@ -166,10 +217,15 @@ def with_also_asked(reply: Reply, result: RouteResult, kb: KnowledgeBase) -> Rep
     """The answer to a message's main question, then its other questions as buttons to ask them."""
     head = _messages(kb).text("also_asked")
     options = "\n".join(f"• {s.title}" for s in result.also)
-    blocks = list(reply.blocks or [])
-    at = next((i for i, b in enumerate(blocks) if b.get("block_id") == FEEDBACK_BLOCK), len(blocks))
-    blocks[at:at] = [_context(f"*{head}*"), entry_buttons([s.entry_id for s in result.also], kb, "also")]
-    return Reply(f"{reply.text}\n\n{head}\n{options}", blocks)
+    extra = [_context(f"*{head}*"), entry_buttons([s.entry_id for s in result.also], kb, "also")]
+
+    def before_feedback(blocks: list[dict] | None) -> list[dict]:
+        blocks = list(blocks or [])
+        at = next((i for i, b in enumerate(blocks) if b.get("block_id") == FEEDBACK_BLOCK), len(blocks))
+        return [*blocks[:at], *extra, *blocks[at:]]
+
+    fallback = before_feedback(reply.fallback_blocks) if reply.fallback_blocks is not None else None
+    return Reply(f"{reply.text}\n\n{head}\n{options}", before_feedback(reply.blocks), fallback)
 
 
 def render_clarify(result: RouteResult, kb: KnowledgeBase) -> Reply:
@@ -196,6 +252,14 @@ def render_fallback(
     if result.suggestions:
         blocks.append(entry_buttons([s.entry_id for s in result.suggestions], kb, "closest"))
     return Reply(text, blocks)
+
+
+def thread_title(question: str, limit: int = 60) -> str:
+    """A thread's title from the question that opened it: its words only (no mentions, links or other
+    markup), on one line, short."""
+    words = " ".join(visible(strip_slack_markup(question)).split())
+    words = re.sub(r" ([?!.,;:])", r"\1", words)  # "a <link> ?" leaves "a ?"
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 def render_notice(kb: KnowledgeBase, key: str) -> Reply:

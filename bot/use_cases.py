@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.buttons import parse_feedback
+from bot.buttons import FeedbackRef, parse_feedback
 from bot.domain import Status, Surface
 from bot.knowledge.model import Checklist, Citation, Entry, KnowledgeBase, Source
 from bot.matrix import Matrix, MatrixChoice, MatrixError, build, catalogue_of, preset_named, to_csv, to_markdown
@@ -29,8 +29,10 @@ from bot.render import (
     render_matrix,
     render_notice,
     render_route,
+    thread_title,
 )
 from bot.routing.checklists import ChecklistMatcher
+from bot.routing.followup import route_follow_up
 from bot.routing.router import Router, Suggestion
 from bot.routing.thresholds import Thresholds
 from bot.settings import Settings
@@ -63,6 +65,7 @@ class Answer(NamedTuple):
     reply: Reply
     question_id: int | None  # the journal record (None: not recorded)
     sources: tuple[tuple[Citation, Source], ...] = ()
+    follow_up_of: Entry | None = None  # the thread's earlier answer this one was read with
 
 
 class ChecklistShown(NamedTuple):
@@ -154,18 +157,39 @@ class UseCases:
 
     # -- questions ---------------------------------------------------------------------------------
 
-    def answer_question(self, text: str, surface: Surface, asker: Asker = NOBODY, *, delivery: str = "") -> Answer:
+    def answer_question(
+        self,
+        text: str,
+        surface: Surface,
+        asker: Asker = NOBODY,
+        *,
+        previous_entry: str | None = None,
+        delivery: str = "",
+    ) -> Answer:
         """Route a question, record it, and render the reply (its feedback buttons name the record).
-        `delivery` names the Slack delivery answered, so answering it again records nothing new."""
-        result = self.router.route(text, self.thresholds)
+        `previous_entry`: the entry the question's thread was last answered with, if any: a follow-up
+        ("and in the EU?") is then read on that topic, and its answer says so. `delivery` names the
+        Slack delivery answered, so answering it again records nothing new."""
+        previous = self.kb.entries.get(previous_entry) if previous_entry else None
+        result, follow_up_of = route_follow_up(self.router, text, previous, self.thresholds)
         log.debug(
-            "%s question: %s %s (%.1f)", surface, result.status, result.entry.id if result.entry else "-", result.score
+            "%s question: %s %s (%.1f)%s",
+            surface,
+            result.status,
+            result.entry.id if result.entry else "-",
+            result.score,
+            " on the thread's topic" if follow_up_of else "",
         )
         question_id = self._record(
             surface, text, result.status, result.entry.id if result.entry else None, result.score, asker, delivery
         )
         reply = render_route(
-            result, self.kb, question_id=question_id, surface=surface, escalation_contact=self.escalation_contact
+            result,
+            self.kb,
+            question_id=question_id,
+            surface=surface,
+            escalation_contact=self.escalation_contact,
+            follow_up_of=follow_up_of,
         )
         return Answer(
             text,
@@ -176,6 +200,7 @@ class UseCases:
             reply,
             question_id,
             self._sources(result.entry),
+            follow_up_of,
         )
 
     def answer_entry(self, entry_id: str, asker: Asker = NOBODY, surface: Surface = Surface.BUTTON) -> Answer:
@@ -304,9 +329,10 @@ class UseCases:
 
     # -- feedback, home, notices -------------------------------------------------------------------
 
-    def record_vote(self, button_value: str, helpful: bool, asker: Asker = NOBODY) -> VoteRecorded:
-        """One person's 👍/👎 on one answer (a second click by them changes it)."""
-        ref = parse_feedback(button_value)
+    def record_vote(self, button_value: str | FeedbackRef, helpful: bool, asker: Asker = NOBODY) -> VoteRecorded:
+        """One person's 👍/👎 on one answer (a second click by them changes it), from either kind of
+        feedback button: the classic ones' value, or the answer a native one named."""
+        ref = button_value if isinstance(button_value, FeedbackRef) else parse_feedback(button_value)
         if ref.entry_id not in self.kb.entries:
             return VoteRecorded(False, render_notice(self.kb, "gone"))
         self.journal.record_feedback(
@@ -316,6 +342,22 @@ class UseCases:
 
     def home_view(self) -> dict:
         return render_home(self.kb, self.retention_days)
+
+    def welcome(self) -> Reply:
+        """What the DM shows when a person opens it (the agent view): a short hello."""
+        return render_notice(self.kb, "welcome")
+
+    def suggested_prompts(self) -> list[dict[str, str]]:
+        """The agent view's suggested prompts, as Slack takes them ({"title", "message"})."""
+        messages = self.kb.messages
+        return [p._asdict() for p in messages.prompts] if messages else []
+
+    def status_text(self) -> str:
+        """The thread's status while a question is looked up ("is looking it up…")."""
+        return self.kb.messages.text("status_looking") if self.kb.messages else ""
+
+    def thread_title(self, question: str) -> str:
+        return thread_title(question)
 
     def notice(self, key: str) -> Reply:
         """A fixed message: "error" (something failed on our side), "gone", "english_only"."""

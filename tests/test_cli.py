@@ -41,6 +41,27 @@ def test_ask_reads_questions_from_stdin_one_json_line_each_in_order(workdir):
     assert [r["status"] for r in results] == ["answered", "help", "fallback", "answered"]
 
 
+def test_ask_after_an_entry_reads_a_follow_up_on_its_topic(workdir):
+    run = cli("ask", "--json", "--after", "toro", "and in the EU?", cwd=workdir)
+    data = json.loads(run.stdout)
+    assert (data["status"], data["entry"]) == ("answered", "toro-non-us-trials")
+    assert data["text"].startswith("_On TORO:_ ")
+
+
+def test_ask_thread_reads_stdin_as_one_conversation(workdir):
+    run = cli("ask", "--json", "--thread", stdin="What is a TORO?\nand in the EU?\nwho signs it?\n", cwd=workdir)
+    assert [json.loads(line)["entry"] for line in run.stdout.splitlines()] == [
+        "toro",
+        "toro-non-us-trials",
+        "toro-signatures",
+    ]
+
+
+def test_ask_after_an_unknown_entry_says_so(workdir):
+    run = cli("ask", "--after", "no-such-entry", "and in the EU?", cwd=workdir)
+    assert run.returncode == 2 and "no-such-entry" in run.stderr
+
+
 def test_checklist_json_statuses(workdir):
     found = json.loads(cli("checklist", "monitoring", "--json", cwd=workdir).stdout)
     assert found["status"] == "answered" and found["checklist"] == "monitoring"

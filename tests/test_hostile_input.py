@@ -150,7 +150,7 @@ def test_hostile_message_gets_one_polite_safe_reply(app, surface, case, text, ex
 
     assert response.status == 200
     [post] = wait_for_posts_in(app.standin, channel, 1)
-    assert post.body.get("thread_ts") == (event["ts"] if surface == "mention" else None)
+    assert post.body.get("thread_ts") == event["ts"], "in the message's thread (a DM's too: the agent view)"
     text_posted, blocks = post.body["text"], post.body.get("blocks")
     assert text_posted.strip(), "the person gets a reply they can read"
     assert isinstance(blocks, list) and blocks

@@ -136,6 +136,14 @@ def test_every_phrasing_routes_back_to_its_entry(router, kb):
     assert not misrouted
 
 
+def test_every_suggested_prompt_is_a_question_the_knowledge_answers(router, kb):
+    """A suggested prompt sends its message as the person's question: it must get an answer, not a
+    "did you mean" or an apology."""
+    for prompt in kb.messages.prompts:
+        result = router.route(prompt.message)
+        assert result.status == "answered", (prompt, result.status, [s.entry_id for s in result.suggestions])
+
+
 def test_every_entry_has_several_distinct_phrasings(kb):
     for entry in kb.entries.values():
         assert len(entry.questions) >= 3, entry.id
@@ -305,3 +313,21 @@ def test_escalation_placeholder_is_exact_and_leaves_room_for_the_contact(kb):
         for contact in (kb.messages.text("escalation_default"), LONG_CONTACT):
             filled = entry.answer.replace("{escalation_contact}", contact)
             assert len(filled) <= ANSWER_MAX, (entry.id, len(filled))
+
+
+# A statement of how things stand now ("E6(R3) has replaced E6(R2)") goes out of date; the answer
+# says as of when it was true, so a reader can tell (and a curator knows to re-check it).
+CURRENT_STATE = re.compile(
+    r"\b(currently|the current|has replaced|have replaced|now in force|is in force|are in force|"
+    r"no longer in force|latest version|still in force)\b",
+    re.IGNORECASE,
+)
+
+
+def test_answers_about_how_things_stand_now_say_as_of_when(kb):
+    undated = [e.id for e in kb.entries.values() if CURRENT_STATE.search(e.answer) and "as of" not in e.answer.lower()]
+    assert not undated, undated
+
+
+def test_every_entry_says_when_it_was_last_reviewed(kb):
+    assert all(e.reviewed for e in kb.entries.values()), [e.id for e in kb.entries.values() if not e.reviewed]

@@ -50,6 +50,7 @@ ANSWERS = """\
 entries:
   - id: cro-definition
     title: What a CRO is
+    reviewed: 2026-11-30
     questions:
       - What is a CRO?
       - define contract research organisation
@@ -61,6 +62,7 @@ entries:
     related: [sponsor-definition]
   - id: sponsor-definition
     title: Who the sponsor is
+    reviewed: 2026-11-30
     questions:
       - Who is the sponsor of a trial?
       - what does sponsor mean in GCP
@@ -129,14 +131,19 @@ def test_valid_folder_loads(tmp_path):
         ('{id: ich-e6-r2, section: "1.53"}', "{id: ich-e6-r2}", ["field 'sources[0]'", "section"]),
         ("  - id: sponsor-definition\n", "  - id: Sponsor Definition\n", ["field 'id'", "lower-case"]),
         (
-            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
             "    title: Who the sponsor is\n    reviewed: 2026-13-01\n",
             ["field 'reviewed'", "YYYY-MM-DD"],
         ),
         (
-            "    title: Who the sponsor is\n",
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
             "    title: Who the sponsor is\n    reviewed: 2999-01-01\n",
             ["field 'reviewed'", "future"],
+        ),
+        (
+            "    title: Who the sponsor is\n    reviewed: 2026-11-30\n",
+            "    title: Who the sponsor is\n",
+            ["field 'reviewed'", "missing"],
         ),
         (
             "    title: Who the sponsor is\n",
@@ -158,10 +165,10 @@ def test_broken_entry_names_file_entry_and_field(tmp_path, old, new, expected):
 
 
 def test_traceability_fields_load(tmp_path):
-    extra = "    title: Who the sponsor is\n    reviewed: 2026-11-30\n    topic: sponsor\n    regions: [ich, eu]\n"
+    extra = "    title: Who the sponsor is\n    topic: sponsor-responsibility\n    regions: [ich, eu]\n"
     kb = load_knowledge(make_kb(tmp_path / "kb", answers=ANSWERS.replace("    title: Who the sponsor is\n", extra)))
     entry = kb.entries["sponsor-definition"]
-    assert (entry.reviewed, entry.topic, entry.regions) == ("2026-11-30", "sponsor", ("ich", "eu"))
+    assert (entry.reviewed, entry.topic, entry.regions) == ("2026-11-30", "sponsor-responsibility", ("ich", "eu"))
 
 
 def test_problem_carries_the_yaml_line(tmp_path):
@@ -422,6 +429,35 @@ def test_broken_wording_names_the_message_and_field(tmp_path, old, new, expected
     found = problems(make_kb(tmp_path / "kb", messages=MESSAGES.replace(old, new)))
     assert any(all(part in p for part in expected) for p in found), found
     assert all("kb/messages.yaml" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('follow_up_on: "On {topic}:"', 'follow_up_on: "On it:"', ["field 'follow_up_on'", "must use {topic}"]),
+        ('  toro: "TORO"\n', '  toro: ""\n', ["field 'topic_names.toro'", "short text"]),
+        (
+            '  - title: "ARO or CRO?"\n',
+            '  - title: "ARO or CRO?"\n    emoji: ":wave:"\n',
+            ["field 'suggested_prompts[0]'", "only a title and a message"],
+        ),
+        (
+            "suggested_prompts:\n",
+            'suggested_prompts:\n  - {title: "a", message: "b"}\n',
+            ["field 'suggested_prompts'", "1 to 4 prompts"],
+        ),
+    ],
+)
+def test_broken_agent_wording_names_the_field(tmp_path, old, new, expected):
+    assert old in MESSAGES
+    found = problems(make_kb(tmp_path / "kb", messages=MESSAGES.replace(old, new, 1)))
+    assert any(all(part in p for part in expected) for p in found), found
+
+
+def test_an_entry_topic_without_a_name_is_named(tmp_path):
+    answers = ANSWERS.replace("    title: Who the sponsor is\n", "    title: Who the sponsor is\n    topic: sponsors\n")
+    (found,) = problems(make_kb(tmp_path / "kb", answers=answers))
+    assert "messages.yaml" in found and "field 'topic_names'" in found and "sponsors" in found
 
 
 def test_missing_wording_file_is_named(tmp_path):

@@ -1,6 +1,7 @@
 """`manifest.json`, and the README's HTTP-mode edit of it, are valid against Slack's own manifest JSON
-schema (a copy, with its source, in tests/support/slack_manifest_schema/; no network), and the
-manifest asks only for the scopes the bot uses."""
+schema (a copy, with its source, in tests/support/slack_manifest_schema/; no network), the manifest
+asks only for the scopes the bot uses, and it declares what the code handles: the agent view with the
+knowledge's suggested prompts and the message shortcut's callback id."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
+from bot.buttons import ASK_ABOUT_MESSAGE
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO / "tests" / "support" / "slack_manifest_schema"
 MANIFEST = json.loads((REPO / "manifest.json").read_text())
@@ -23,8 +26,9 @@ EVENTS_PATH = "/slack/events"  # the one path the web process serves Slack on (b
 # (im:read): the bot answers in the DMs people open with it, and opens one only to send an export.
 SCOPES_NEEDED = {
     "app_mentions:read": "app_mention events: answering mentions in channels",
+    "assistant:write": "the agent view: assistant.threads.setTitle and setSuggestedPrompts in the DM",
     "chat:write": "chat.postMessage: every answer",
-    "commands": "/cro-checklist, /cro-matrix",
+    "commands": "/cro-checklist, /cro-matrix, the 'Ask CRO Bot about this' message shortcut",
     "files:write": "files.getUploadURLExternal / completeUploadExternal: the matrix's Export",
     "im:history": "message.im events: answering direct messages",
     "im:write": "conversations.open: the DM the matrix's Export is sent to",
@@ -115,3 +119,48 @@ def test_manifest_asks_for_no_scope_the_bot_does_not_use(unused):
 
 def test_manifest_scopes_are_exactly_those_the_bot_needs():
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES_NEEDED)
+
+
+# -- the agent view and the message shortcut --------------------------------------------------------
+
+
+def test_the_schema_copy_knows_the_agent_view():
+    """If a newer copy dropped agent_view (or renamed it), the validation above would not check it."""
+    versioned = json.loads((SCHEMA_DIR / "manifest.schema.1.0.0.json").read_text())
+    assert "agent_view" in versioned["definitions"]["app-manifests.v1.features.schema"]["properties"]
+
+
+def test_an_agent_view_or_shortcut_slack_would_refuse_is_refused():
+    """The validation bites: a fifth suggested prompt, and a shortcut name past 24 characters (read
+    from the version-1 schema itself, whose errors name the field; the top-level schema's oneOf only
+    says that no version fits)."""
+    broken = copy.deepcopy(MANIFEST)
+    broken["features"]["agent_view"]["suggested_prompts"] *= 2
+    broken["features"]["shortcuts"][0]["name"] = "Ask CRO Bot about this message"
+    assert errors(broken), "refused by the schema the manifest is checked against"
+    version_1 = Draft7Validator(json.loads((SCHEMA_DIR / "manifest.schema.1.0.0.json").read_text()))
+    found = {"/".join(map(str, e.absolute_path)) for e in version_1.iter_errors(broken)}
+    assert {"features/agent_view/suggested_prompts", "features/shortcuts/0/name"} <= found, found
+
+
+def test_the_agent_view_offers_the_knowledges_suggested_prompts(kb):
+    """The prompts are curated in knowledge/messages.yaml (and set again when a person opens the DM);
+    the manifest must not drift from them."""
+    agent = MANIFEST["features"]["agent_view"]
+    assert agent["agent_description"].strip()
+    assert agent["suggested_prompts"] == [p._asdict() for p in kb.messages.prompts]
+    assert "assistant_view" not in MANIFEST["features"], "agent_view replaces assistant_view"
+
+
+def test_the_manifest_declares_what_the_agent_view_needs():
+    """Slack's migration guide: the assistant:write scope, and app_home_opened (tab "messages") as the
+    sign that a person opened the DM; message.im for the DM itself. No channel history is read."""
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_home_opened", "message.im", "app_mention"} <= set(events)
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_the_message_shortcut_is_the_one_the_bot_listens_for():
+    [shortcut] = MANIFEST["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", ASK_ABOUT_MESSAGE)
+    assert shortcut["name"] == "Ask CRO Bot about this"

@@ -51,7 +51,7 @@ from tests.support.slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
 
 ANSWERED, CLARIFY, FALLBACK, HELP = Status.ANSWERED, Status.CLARIFY, Status.FALLBACK, Status.HELP
 STATUSES = set(Status)
-BLOCK_TYPES = {"section", "context", "actions", "header", "divider"}
+BLOCK_TYPES = {"section", "context", "actions", "header", "divider", "context_actions"}
 SECTION_LIMIT, CONTEXT_LIMIT, BUTTON_TEXT_LIMIT, BUTTON_VALUE_LIMIT, ACTION_ID_LIMIT = 3000, 3000, 75, 2000, 255
 MESSAGE_BLOCK_LIMIT = 50
 
@@ -134,6 +134,15 @@ def block_strings(blocks: list[dict]) -> list[tuple[str, str, int]]:
                 found.append(("button", element["text"]["text"], BUTTON_TEXT_LIMIT))
                 assert isinstance(element["value"], str) and len(element["value"]) <= BUTTON_VALUE_LIMIT
                 assert isinstance(element["action_id"], str) and 0 < len(element["action_id"]) <= ACTION_ID_LIMIT
+        elif kind == "context_actions":  # Slack's native 👍/👎: one feedback_buttons element
+            [element] = block["elements"]
+            assert element["type"] == "feedback_buttons"
+            assert isinstance(element["action_id"], str) and 0 < len(element["action_id"]) <= ACTION_ID_LIMIT
+            for side in ("positive_button", "negative_button"):
+                button = element[side]
+                assert button["text"]["type"] == "plain_text"
+                found.append(("button", button["text"]["text"], BUTTON_TEXT_LIMIT))
+                assert isinstance(button["value"], str) and len(button["value"]) <= BUTTON_VALUE_LIMIT
     for kind, text, limit in found:
         assert isinstance(text, str) and text.strip(), f"an empty {kind}"
         assert len(text) <= limit, f"{kind} text is {len(text)} characters; Slack's limit is {limit}"
@@ -144,6 +153,9 @@ def assert_slack_safe(reply: Reply, kb: KnowledgeBase) -> None:
     assert isinstance(reply, Reply)
     assert isinstance(reply.text, str) and reply.text.strip(), "a reply people can read"
     pieces = [reply.text] + [text for _, text, _ in block_strings(reply.blocks)]
+    if reply.fallback_blocks is not None:  # what is posted where Slack refuses the native feedback buttons
+        pieces += [text for _, text, _ in block_strings(reply.fallback_blocks)]
+        assert "context_actions" not in {b["type"] for b in reply.fallback_blocks}
     allowed_links = kb_links(kb)
     for piece in pieces:
         for broadcast in ("<!", "<@", "<#"):
@@ -339,6 +351,7 @@ def event_bodies(wrong_types: bool) -> st.SearchStrategy:
             app_mention("what is an ARO?"),
             direct_message("what is a CRO?"),
             {"type": "app_home_opened", "user": USER_ID, "channel": "D111", "tab": "home", "event_ts": "1.1"},
+            {"type": "app_home_opened", "user": USER_ID, "channel": "D111", "tab": "messages", "event_ts": "1.1"},
             {"type": "message", "subtype": "message_changed", "channel": "D111", "channel_type": "im"},
         ]
     ).flatmap(lambda event: mutated(event, values, wrong_types, inner_fixed))
@@ -378,6 +391,12 @@ def action_payloads(hook: str, wrong_types: bool) -> st.SearchStrategy:
         {"action_id": "ask_entry:0", "block_id": "related", "value": "aro-definition", "type": "button"},
         {"action_id": "feedback_helpful", "block_id": "feedback", "value": "7:cro-definition", "type": "button"},
         {"action_id": "feedback_not_helpful", "block_id": "feedback", "value": ":gone-entry", "type": "button"},
+        {
+            "action_id": "feedback_vote",
+            "block_id": "feedback",
+            "value": "-7:cro-definition",
+            "type": "feedback_buttons",
+        },
         {"action_id": "share_checklist", "block_id": "share", "value": "monitoring", "type": "button"},
         {"action_id": "matrix_open", "block_id": "share", "value": "r=us-ind;p=;a=", "type": "button"},
         {"action_id": "matrix_share", "block_id": "matrix", "value": "r=eu-ctr;p=hybrid;a=", "type": "button"},
@@ -402,6 +421,27 @@ def action_payloads(hook: str, wrong_types: bool) -> st.SearchStrategy:
     return payloads.map(lambda p: {**p, "response_url": hook} if "response_url" in p else p)
 
 
+def shortcut_payloads(hook: str) -> st.SearchStrategy:
+    """ "Ask CRO Bot about this" payloads, mutated (the message's text and shape included); the
+    response_url stays local."""
+    message = {"type": "message", "user": "U999", "ts": "1.1", "text": "what is a TORO?"}
+    base = {
+        "type": "message_action",
+        "callback_id": "ask_about_message",
+        "user": {"id": USER_ID, "team_id": TEAM_ID},
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "channel": {"id": CHANNEL_ID, "name": "clinical-ops"},
+        "trigger_id": "1.1.abc",
+        "message_ts": "1.1",
+        "response_url": hook,
+    }
+    messages = mutated(message, safe_text)
+    payloads = messages.flatmap(
+        lambda m: mutated({**base, "message": m}, safe_text, fixed=frozenset({"type", "callback_id", "response_url"}))
+    )
+    return payloads
+
+
 def form_payload(payload: object) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
@@ -423,6 +463,13 @@ def test_any_slash_command_form_is_answered_without_error(wsgi, data):
 @given(data=st.data())
 def test_any_block_actions_payload_of_slacks_shape_is_answered_without_error(wsgi, data):
     payload = data.draw(action_payloads(wsgi.standin.hook_url("actions/T111/1/prop"), wrong_types=False))
+    assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
+
+
+@PAYLOADS
+@given(data=st.data())
+def test_any_message_shortcut_payload_is_answered_without_error(wsgi, data):
+    payload = data.draw(shortcut_payloads(wsgi.standin.hook_url("shortcuts/T111/1/prop")))
     assert wsgi.signed(form_payload(payload), "application/x-www-form-urlencoded") in ANSWERS
 
 

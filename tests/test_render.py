@@ -1,8 +1,8 @@
 """What the bot posts: the answer with its sources, safe echoes, checklists, help."""
 
-from bot.buttons import FEEDBACK_BLOCK, FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL
+from bot.buttons import FEEDBACK_BLOCK, FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL, FEEDBACK_VOTE, FeedbackRef, parse_vote
 from bot.domain import Surface
-from bot.render import escape, mrkdwn_to_plain, render_home, render_route
+from bot.render import escape, mrkdwn_to_plain, render_home, render_route, thread_title
 from bot.state.memory import MemoryState
 from bot.use_cases import UseCases
 
@@ -81,12 +81,43 @@ def _buttons(blocks):
 def test_feedback_buttons_carry_the_stored_question_and_the_entry(use_cases):
     result = use_cases.router.route("what is an ARO")
     reply = render_route(result, use_cases.kb, question_id=42)
-    [feedback] = [b for b in reply.blocks if b.get("block_id") == FEEDBACK_BLOCK]
-    assert [(e["action_id"], e["value"]) for e in feedback["elements"]] == [
+    [native] = [b for b in reply.blocks if b.get("block_id") == FEEDBACK_BLOCK]
+    assert native["type"] == "context_actions"
+    [element] = native["elements"]
+    assert (element["type"], element["action_id"]) == ("feedback_buttons", FEEDBACK_VOTE)
+    helpful, not_helpful = element["positive_button"]["value"], element["negative_button"]["value"]
+    assert (parse_vote(helpful), parse_vote(not_helpful)) == (
+        (FeedbackRef(42, result.entry.id), True),
+        (FeedbackRef(42, result.entry.id), False),
+    )
+    [classic] = [b for b in reply.fallback_blocks if b.get("block_id") == FEEDBACK_BLOCK]
+    assert [(e["action_id"], e["value"]) for e in classic["elements"]] == [
         (FEEDBACK_HELPFUL, f"42:{result.entry.id}"),
         (FEEDBACK_NOT_HELPFUL, f"42:{result.entry.id}"),
     ]
+    assert reply.blocks[:-1] == reply.fallback_blocks[:-1], "only the feedback buttons differ"
     assert reply.text == render_route(result, use_cases.kb).text, "the text is the same whether or not it was stored"
+
+
+def test_a_follow_up_answer_says_which_topic_it_took(use_cases, kb):
+    answer = use_cases.answer_question("and in the EU?", Surface.MENTION, previous_entry="toro")
+
+    assert answer.entry.id == "toro-non-us-trials" and answer.follow_up_of.id == "toro"
+    assert answer.reply.text.startswith("_On TORO:_ *The TORO is a US IND instrument")
+    assert answer.reply.blocks[0]["text"]["text"].startswith("_On TORO:_ *")
+
+
+def test_a_question_on_another_topic_in_the_thread_gets_no_topic_line(use_cases):
+    answer = use_cases.answer_question("what is an ARO?", Surface.MENTION, previous_entry="toro")
+
+    assert answer.entry.id == "aro-definition" and answer.follow_up_of is None
+    assert answer.reply.text.startswith(answer.entry.answer)
+
+
+def test_a_thread_title_keeps_the_words_only():
+    assert thread_title("<@U123> who signs <https://x.example|this>?  \n:wave: the TORO") == "who signs? the TORO"
+    assert thread_title("who signs the TORO?") == "who signs the TORO?"
+    assert len(thread_title("why " * 40)) == 60 and thread_title("why " * 40).endswith("…")
 
 
 def test_buttons_fit_slack_limits_for_every_entry_and_suggestion(use_cases, kb):

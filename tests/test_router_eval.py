@@ -27,9 +27,9 @@ class Floors(NamedTuple):
 
 
 FLOORS = {
-    "realistic_heldout.yaml": Floors(right=0.54, wrong=0.09, refused=0.95),
-    "realistic_dev.yaml": Floors(right=0.50, wrong=0.06, refused=0.95),
-    "router_eval.yaml": Floors(right=0.55, wrong=0.05, refused=0.97),
+    "realistic_heldout.yaml": Floors(right=0.55, wrong=0.08, refused=0.95),
+    "realistic_dev.yaml": Floors(right=0.65, wrong=0.03, refused=0.95),
+    "router_eval.yaml": Floors(right=0.62, wrong=0.04, refused=0.97),
 }
 
 

@@ -315,7 +315,7 @@ def test_people_still_get_answers_in_slack_when_the_store_cannot_write(tmp_path,
         [post] = standin.wait_for("chat.postMessage", 1, timeout=10)
         answer = app.use_cases.kb.entries["aro-definition"].answer
         assert post.body["text"].startswith(answer)
-        _, helpful = find_button(posted_message(post)["blocks"], "feedback_helpful")
-        assert helpful["value"] == ":aro-definition", "no record id to refer to, but the vote still names the entry"
+        _, votes = find_button(posted_message(post)["blocks"], "feedback_vote")
+        assert votes["positive_button"]["value"] == "+:aro-definition", "no record id, but the vote names the entry"
         standin.assert_count_stays("chat.postMessage", 1, within=0.3)
     assert unusable_warnings(caplog), "the failure is logged"

@@ -231,6 +231,7 @@ def _review_date(reader: _FileReader, raw: LineDict, label: str) -> str:
     """The entry's `reviewed:` day, YYYY-MM-DD and not in the future."""
     value = raw.get("reviewed")
     if value is None:
+        reader.problem("is missing: the day a curator last checked the answer, YYYY-MM-DD", raw, label, "reviewed")
         return ""
     text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
     try:
@@ -410,6 +411,15 @@ def _load_messages(root: Path, problems: list[Problem]) -> Messages | None:
     return load_messages(document, reader.problem)
 
 
+def _check_topic_names(root: Path, entries: dict[str, Entry], messages: Messages, problems: list[Problem]) -> None:
+    """Every entry topic has the name a follow-up gives it ("On TORO: ..."), so none reads as an id."""
+    topics = {e.topic for e in entries.values() if e.topic and ID_PATTERN.match(e.topic)}  # others: named already
+    unnamed = sorted(topics - set(messages.topic_names))
+    if unnamed:
+        reader = _FileReader(root / "messages.yaml", root, problems)
+        reader.problem(f"no name for the entry topic(s) {', '.join(unnamed)}", None, "messages", "topic_names")
+
+
 def revision(root: Path) -> str:
     """A short hash of every knowledge file's name and bytes: the same files give the same revision on
     any machine, so a journalled answer can be traced to the knowledge that produced it."""
@@ -432,6 +442,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     checklists = _load_checklists(root, sources, problems)
     synonyms, words = _load_synonyms(root, problems)
     messages = _load_messages(root, problems)
+    if messages is not None and messages.topic_names:
+        _check_topic_names(root, entries, messages, problems)
     duties = _load_duties(root, sources, set(checklists), problems)
     if problems:
         raise KnowledgeError(problems)

@@ -1,4 +1,5 @@
-"""The bot's own wording (knowledge/messages.yaml): help, "I don't know", replies to buttons, Home tab.
+"""The bot's own wording (knowledge/messages.yaml): help, "I don't know", replies to buttons, Home tab,
+the agent view's suggested prompts and the names follow-ups give the topic they stay on.
 
 Validated like the rest of the knowledge: every text present, and only the placeholders its use
 fills in, so a curator's typo ("{titels}") is named by `cro-bot check`, not found by a user.
@@ -43,6 +44,9 @@ TEXTS = {
     "home_checklists": _spec(),
     "home_known": _spec("count"),
     "privacy": _spec("days"),
+    "welcome": _spec(),  # the DM opened (agent view): at most once a day per person
+    "status_looking": _spec(),  # the thread's status while the bot routes (assistant.threads.setStatus)
+    "follow_up_on": _spec("topic", required=("topic",)),  # before a follow-up answer: which topic it took
     # The responsibility matrix and TORO list (bot/matrix.py, the modal, the Slack reply, the files).
     "matrix_heading": _spec("regions", required=("regions",)),
     "matrix_preset": _spec("preset", required=("preset",)),
@@ -95,12 +99,23 @@ MAX_LENGTH = {
 BY_SURFACE = {"help_how": _spec(), "help_checklists": _spec(), "fallback_checklist": _spec()}
 LISTS = ("examples", "topics")
 SURFACES = ("slack", "cli")
+PROMPTS_MAX = 4  # Slack shows up to four suggested prompts (manifest agent_view, setSuggestedPrompts)
+PROMPT_TITLE_MAX = 75
+
+
+class Prompt(NamedTuple):
+    """A suggested prompt in the agent view: the label shown, and the message it sends as the person."""
+
+    title: str
+    message: str
 
 
 class Messages(NamedTuple):
     texts: dict[str, str]
     by_surface: dict[str, dict[str, str]]  # message -> {"slack": ..., "cli": ...}
     lists: dict[str, tuple[str, ...]]
+    topic_names: dict[str, str] = {}  # entry topic id -> how a follow-up names it ("toro" -> "TORO")
+    prompts: tuple[Prompt, ...] = ()  # the agent view's suggested prompts
 
     def text(self, key: str, **fill: object) -> str:
         return self.texts[key].format(**fill) if fill else self.texts[key]
@@ -115,6 +130,10 @@ class Messages(NamedTuple):
     @property
     def topics(self) -> tuple[str, ...]:
         return self.lists["topics"]
+
+    def topic_name(self, topic: str) -> str:
+        """What to call an entry topic in a follow-up ("On TORO: ..."); its id, readably, if unnamed."""
+        return self.topic_names.get(topic) or topic.replace("-", " ")
 
 
 def placeholders(text: str) -> set[str] | None:
@@ -174,8 +193,45 @@ def load_messages(document: object, problem: Callable[..., None]) -> Messages:
             problem("must be a list of texts", data, "messages", key)
             value = []
         lists[key] = tuple(v.strip() for v in value)
-    known = {*TEXTS, *BY_SURFACE, *LISTS}
+    topic_names = _topic_names(data, problem)
+    prompts = _prompts(data, problem)
+    known = {*TEXTS, *BY_SURFACE, *LISTS, "topic_names", "suggested_prompts"}
     for key in data:
         if key not in known:
             problem(f"unknown message (known: {', '.join(sorted(known))})", data, "messages", str(key))
-    return Messages(texts, by_surface, lists)
+    return Messages(texts, by_surface, lists, topic_names, prompts)
+
+
+def _topic_names(data: dict, problem: Callable[..., None]) -> dict[str, str]:
+    value = data.get("topic_names")
+    if not isinstance(value, dict) or not value:
+        problem("must be a mapping of entry topics to the names follow-ups use", data, "messages", "topic_names")
+        return {}
+    names = {}
+    for topic, name in value.items():
+        if not isinstance(name, str) or not name.strip() or placeholders(name):
+            problem("must be a short text without placeholders", data, "messages", f"topic_names.{topic}")
+            continue
+        names[str(topic)] = name.strip()
+    return names
+
+
+def _prompts(data: dict, problem: Callable[..., None]) -> tuple[Prompt, ...]:
+    value = data.get("suggested_prompts")
+    if not isinstance(value, list) or not 1 <= len(value) <= PROMPTS_MAX:
+        problem(f"must be a list of 1 to {PROMPTS_MAX} prompts", data, "messages", "suggested_prompts")
+        return ()
+    prompts = []
+    for i, item in enumerate(value):
+        field = f"suggested_prompts[{i}]"
+        title = item.get("title") if isinstance(item, dict) else None
+        message = item.get("message") if isinstance(item, dict) else None
+        if not isinstance(title, str) or not title.strip() or len(title) > PROMPT_TITLE_MAX:
+            problem(f"needs a title of at most {PROMPT_TITLE_MAX} characters", data, "messages", field)
+        elif not isinstance(message, str) or not message.strip():
+            problem("needs the message it sends", data, "messages", field)
+        elif set(item) - {"title", "message"}:
+            problem("has only a title and a message", data, "messages", field)
+        else:
+            prompts.append(Prompt(title.strip(), message.strip()))
+    return tuple(prompts)

@@ -1,11 +1,13 @@
-"""The Bolt app factory: settings, use cases and delivery claims in (and, for distribution, Bolt's
-OAuth settings); a configured App out."""
+"""The Bolt app factory: settings, use cases, delivery claims and thread memory in (and, for
+distribution, Bolt's OAuth settings); a configured App out."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import App
+from slack_bolt.context.assistant.thread_context import AssistantThreadContext
+from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
@@ -15,9 +17,23 @@ from bot.slack.listeners import register_listeners
 from bot.slack.listeners.base import failure
 from bot.slack.middleware import accept_questions, ack_non_events, refuse_malformed
 from bot.state import DeliveryClaims
+from bot.state.threads import ThreadMemory, open_threads
 from bot.use_cases import UseCases
 
 log = logging.getLogger(__name__)
+
+
+class NoViewContext(AssistantThreadContextStore):
+    """Bolt's store for the channel a person had open beside the assistant pane. The agent view sends
+    no assistant_thread_context_changed events, so there is nothing to keep; Bolt's default store
+    would read the thread (conversations.replies) on every message in a DM thread to look for it.
+    (Which entry a thread is on is the bot's own ThreadMemory.)"""
+
+    def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
+        return None
+
+    def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
+        return None
 
 
 def build_app(
@@ -26,11 +42,13 @@ def build_app(
     claims: DeliveryClaims,
     *,
     client: WebClient | None = None,
+    threads: ThreadMemory | None = None,
     oauth: OAuthSettings | None = None,
 ) -> App:
-    """An App whose listeners hold the use cases and claims they were registered with. With `oauth`
-    (distribution) Bolt serves the install flow and finds each workspace's token in its installation
-    store; uninstalling the app, or revoking its tokens, deletes that workspace's installation."""
+    """An App whose listeners hold the use cases, claims and thread memory they were registered
+    with; `threads` defaults to the one beside the state STATE_DB names. With `oauth` (distribution)
+    Bolt serves the install flow and finds each workspace's token in its installation store;
+    uninstalling the app, or revoking its tokens, deletes that workspace's installation."""
     app = App(
         name="cro-bot",
         client=client or web_client(settings),
@@ -42,6 +60,7 @@ def build_app(
         # Right after the signature check, before Bolt's authorization and listener matching, both of
         # which index these fields without looking: a payload without them would end in a 500.
         before_authorize=refuse_malformed,
+        assistant_thread_context_store=NoViewContext(),
         oauth_settings=oauth,
     )
     app.middleware(ack_non_events)
@@ -61,5 +80,5 @@ def build_app(
         # The exception's type and place only, never the request: payloads carry user text.
         log.error("listener failed: %s", failure(error))
 
-    register_listeners(app, use_cases, claims)
+    register_listeners(app, use_cases, claims, threads or open_threads(str(settings.state_db)))
     return app

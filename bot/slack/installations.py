@@ -26,7 +26,7 @@ from bot.slack.client import web_client
 log = logging.getLogger(__name__)
 
 # What the app asks each workspace for: manifest.json's oauth_config.scopes.bot (a test checks they agree).
-BOT_SCOPES = ("app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write")
+BOT_SCOPES = ("app_mentions:read", "assistant:write", "chat:write", "commands", "files:write", "im:history", "im:write")
 STATE_EXPIRATION_SECONDS = 600
 
 # How a worker finds the client to answer a workspace with: (enterprise id, team id) -> client, or None

@@ -34,6 +34,7 @@ from bot.slack.installations import client_for_installations, client_for_one_wor
 from bot.slack.logs import configure_logging
 from bot.slack.sweeper import Sweeper
 from bot.state import State, open_state
+from bot.state.threads import open_threads
 from bot.use_cases import UseCases, load_router
 
 log = logging.getLogger(__name__)
@@ -106,9 +107,11 @@ def build(settings: Settings) -> Running:
     state = open_state(str(settings.state_db), database_url=settings.database_url)
     use_cases = UseCases.from_settings(settings, journal=state.journal)
     oauth = distribution(settings, state)
-    app = build_app(settings, use_cases, state.claims, oauth=oauth)
+    threads = open_threads(str(settings.state_db))
+    app = build_app(settings, use_cases, state.claims, threads=threads, oauth=oauth)
     client_for = client_for_installations(settings, oauth) if oauth else client_for_one_workspace(app.client)
-    sweeper = Sweeper(use_cases, state.claims, client_for, grace=settings.claim_grace_seconds).start()
+    sweeper = Sweeper(use_cases, state.claims, client_for, grace=settings.claim_grace_seconds, threads=threads)
+    sweeper.start()
     _purge_on_schedule(use_cases)
     atexit.register(_close, sweeper, state)
     return Running(app, use_cases, state, sweeper)

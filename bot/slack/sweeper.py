@@ -16,6 +16,7 @@ from bot.slack.answering import answer_pending
 from bot.slack.installations import ClientFor
 from bot.slack.listeners.base import failure
 from bot.state import DeliveryClaims
+from bot.state.threads import ThreadMemory
 from bot.use_cases import UseCases
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,13 @@ class Sweeper:
         *,
         grace: float,
         period: float | None = None,
+        threads: ThreadMemory | None = None,
     ) -> None:
         self.use_cases = use_cases
         self.claims = claims
         self.client_for = client_for
         self.grace = grace
+        self.threads = threads
         self.period = period if period is not None else max(0.2, min(grace / 3, 5.0))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -67,7 +70,7 @@ class Sweeper:
                 self.claims.release(pending.key, failed=True)
                 continue
             try:
-                answer_pending(self.use_cases, self.claims, pending, client)
+                answer_pending(self.use_cases, self.claims, pending, client, threads=self.threads)
             except Exception as exc:  # noqa: BLE001 - released (or given up) by answer_pending; logged here
                 log.error("answering a question taken over failed: %s", failure(exc))
         if taken:

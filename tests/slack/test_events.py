@@ -60,14 +60,14 @@ def test_mention_inside_a_thread_is_answered_in_that_thread(served):
     assert "academic" in post.body["text"].lower()
 
 
-def test_direct_message_is_answered_in_the_dm(served):
+def test_direct_message_is_answered_in_the_persons_thread(served):
     dm = direct_message("what is an ARO?")
 
     assert served.sender.event(dm).status == 200
 
     [post] = served.standin.wait_for("chat.postMessage", 1)
     assert post.body["channel"] == DM_CHANNEL_ID
-    assert not post.body.get("thread_ts"), "a DM is answered in the conversation, not in a thread"
+    assert post.body["thread_ts"] == dm["ts"], "the agent view: every answer is a reply in the person's thread"
     assert "academic" in post.body["text"].lower()
     assert post.body["blocks"]
 

@@ -44,7 +44,7 @@ def state_db(standin, tmp_path: Path) -> Path:
         assert app.sender.event(mention).status == 200
         [answer] = standin.wait_for("chat.postMessage", 1, timeout=10)
         hook = standin.hook_url("actions/T111/1/x")
-        click = block_actions("feedback_helpful", response_url=hook, message=posted_message(answer), user="UOLD")
+        click = block_actions("feedback_vote", response_url=hook, message=posted_message(answer), user="UOLD")
         assert app.sender.action(click).status == 200
         standin.wait_for("/hooks/", 1, timeout=10)
 

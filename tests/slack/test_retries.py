@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.buttons import ASK_ENTRY, FEEDBACK_HELPFUL, SHARE_CHECKLIST
+from bot.buttons import ASK_ENTRY, FEEDBACK_VOTE, SHARE_CHECKLIST
 from tests.support.processes import WebProcess, free_port, start_web
 from tests.support.slack_requests import (
     FORM,
@@ -117,7 +117,7 @@ def test_related_question_click_delivered_twice_is_answered_once(served):
 def test_feedback_click_delivered_twice_counts_one_vote(served):
     answer = ask(served)
     payload = block_actions(
-        FEEDBACK_HELPFUL, response_url=served.standin.hook_url("actions/T111/2/f"), message=posted_message(answer)
+        FEEDBACK_VOTE, response_url=served.standin.hook_url("actions/T111/2/f"), message=posted_message(answer)
     )
 
     acks = all_at_once(lambda: served.sender.action(payload), lambda: served.sender.action(payload))

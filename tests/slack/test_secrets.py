@@ -102,7 +102,7 @@ def test_no_secret_in_logs_errors_replies_or_answers(running, caplog, capfd):
     # A click on 👍 under the mention's answer.
     answer = next(p for p in posts if p.body.get("thread_ts") == mention["ts"])
     click = block_actions(
-        "feedback_helpful", response_url=standin.hook_url("actions/T111/1/secret"), message=posted_message(answer)
+        "feedback_vote", response_url=standin.hook_url("actions/T111/1/secret"), message=posted_message(answer)
     )
     assert running.send(slack.action(click)).status == 200
     standin.wait_for("/hooks/actions/", 1, timeout=10)

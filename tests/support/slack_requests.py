@@ -291,9 +291,10 @@ def posted_message(call: Call) -> dict:
 
 
 def find_button(blocks: list[dict], action_id: str) -> tuple[str, dict]:
-    """(block_id, button) of the button with `action_id` in `blocks`; AssertionError if there is none."""
+    """(block_id, button) of the button with `action_id` in `blocks` (an actions block's button, or a
+    context_actions block's feedback_buttons element); AssertionError if there is none."""
     for block in blocks:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+        for element in block.get("elements", []) if block.get("type") in ("actions", "context_actions") else []:
             if element.get("action_id") == action_id:
                 return block.get("block_id", ""), element
     raise AssertionError(f"no button {action_id!r} in blocks: {json.dumps(blocks)[:1000]}")
@@ -310,15 +311,20 @@ def block_actions(
     is_ephemeral: bool = False,
     value: str | None = None,
     user: str = USER_ID,
+    pressed: str = "positive",
 ) -> dict:
     """The interactivity payload Slack posts when `user` clicks the button `action_id`.
 
     The button is looked up in `message` (a message the bot posted, see `posted_message`) or, for an
     ephemeral message (which Slack leaves out of the payload), in `blocks`. `value` overrides the
-    button's value, as a stale button from an older version of the bot would carry.
+    button's value, as a stale button from an older version of the bot would carry. For Slack's native
+    feedback buttons (one `feedback_buttons` element), `pressed` says which: "positive" or "negative";
+    the action then carries that button's value and text, as Slack sends it.
     """
     assert message is not None or blocks is not None, "the button must come from somewhere"
     block_id, button = find_button(message["blocks"] if message is not None else blocks, action_id)
+    if button.get("type") == "feedback_buttons":
+        button = {**button[f"{pressed}_button"], "type": "feedback_buttons"}
     in_dm = channel.startswith("D")
     payload: dict[str, Any] = {
         "type": "block_actions",
@@ -344,7 +350,7 @@ def block_actions(
                 "block_id": block_id,
                 "text": {**button["text"], "emoji": True},
                 "value": button.get("value", "") if value is None else value,
-                "type": "button",
+                "type": button.get("type", "button"),
                 "action_ts": f"{time.time():.6f}",
                 **({"style": button["style"]} if "style" in button else {}),
             }
@@ -353,6 +359,33 @@ def block_actions(
     if message is not None:
         payload["message"] = message
     return payload
+
+
+def message_shortcut(
+    message: dict,
+    *,
+    response_url: str,
+    callback_id: str = "ask_about_message",
+    channel: str = CHANNEL_ID,
+    user: str = USER_ID,
+) -> dict:
+    """The payload Slack posts when `user` picks a message shortcut on `message` (a `message` event's
+    fields: its text, ts, user, thread_ts if it is in a thread)."""
+    return {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": user, "username": "pat", "name": "pat", "team_id": TEAM_ID},
+        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else "clinical-ops"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": {k: v for k, v in message.items() if k not in ("channel", "channel_type", "event_ts")},
+    }
 
 
 # -- modals ------------------------------------------------------------------------------------------
@@ -477,8 +510,9 @@ class SlackSender:
         return self.signed(slash_command(text, response_url, command=command, trigger_id=trigger_id), FORM)
 
     def action(self, payload: dict) -> Response:
-        """A button click (a `block_actions` payload, see `block_actions`), or a modal submitted (a
-        `view_submission` payload): Slack posts both as interactivity."""
+        """A button click (a `block_actions` payload, see `block_actions`), a shortcut (see
+        `message_shortcut`) or a modal submitted (a `view_submission` payload): Slack posts all three as
+        interactivity."""
         return self.signed(interactivity_body(payload), FORM)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:

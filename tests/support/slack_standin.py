@@ -19,6 +19,14 @@ responses that are served, in order, to the next calls of ``method`` (an API met
 answers resume. Scripted calls are recorded like any other. ``Scripted(delay=2.0)`` holds the answer
 back that long (a stalled Slack), the call being recorded as it arrives.
 
+Refused blocks: ``refuse_blocks("context_actions")`` makes every later chat.postMessage,
+chat.postEphemeral and response_url post that carries a block of that type fail as Slack fails it
+(``invalid_blocks``; HTTP 400 on a response_url), as on a workspace without the native feedback buttons.
+
+The agent view's methods: ``assistant.threads.setStatus`` and ``setTitle`` need ``channel_id`` and
+``thread_ts`` (setStatus a ``status``, "" clearing it), ``setSuggestedPrompts`` a ``channel_id`` and one
+to four prompts, each with a title and a message; otherwise they answer ``invalid_arguments``.
+
 Modals and files: ``views.open`` answers with the view it was given; ``conversations.open`` opens the
 user's DM (``dm_channel(user)``); ``files.getUploadURLExternal`` hands out an upload URL under
 ``/upload/`` here, which records the bytes posted to it, and ``files.completeUploadExternal`` shares the
@@ -142,6 +150,7 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._changed = threading.Condition()
         self._scripts: dict[str, deque[Scripted]] = {}
+        self._refused_blocks: set[str] = set()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._pending: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, content}
@@ -277,7 +286,7 @@ class SlackStandIn:
                 "ok": True,
                 "access_token": token,
                 "token_type": "bot",
-                "scope": "app_mentions:read,chat:write,commands,files:write,im:history,im:write",
+                "scope": "app_mentions:read,assistant:write,chat:write,commands,files:write,im:history,im:write",
                 "bot_user_id": BOT_USER_ID,
                 "app_id": "A111",
                 "team": None if workspace["org_wide"] else {"id": workspace["team_id"], "name": "Team"},
@@ -293,6 +302,31 @@ class SlackStandIn:
         """Serve `responses`, in order, to the next calls of `target` (API method name or "/hooks/")."""
         with self._changed:
             self._scripts.setdefault(target, deque()).extend(responses)
+
+    def refuse_blocks(self, *block_types: str) -> None:
+        """From now on, refuse any message carrying a block of one of `block_types` (invalid_blocks)."""
+        with self._changed:
+            self._refused_blocks.update(block_types)
+
+    def _refused(self, call: Call) -> Scripted | None:
+        body = call.body if isinstance(call.body, dict) else {}
+        blocks = body.get("blocks")
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                blocks = []
+        refused = [
+            (i, b.get("type"))
+            for i, b in enumerate(blocks if isinstance(blocks, list) else [])
+            if isinstance(b, dict) and b.get("type") in self._refused_blocks
+        ]
+        if not refused:
+            return None
+        if call.path.startswith(HOOKS_PREFIX):
+            return Scripted(400, "invalid_blocks")
+        errors = [f"unsupported type `{kind}` [json-pointer:/blocks/{i}/type]" for i, kind in refused]
+        return Scripted(200, {"ok": False, "error": "invalid_blocks", "errors": errors})
 
     def _next_scripted(self, call: Call) -> Scripted | None:
         with self._changed:
@@ -315,6 +349,12 @@ class SlackStandIn:
         scripted = self._next_scripted(call)
         if scripted is not None:
             return scripted
+        if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update") or call.path.startswith(
+            HOOKS_PREFIX
+        ):
+            refused = self._refused(call)
+            if refused is not None:
+                return refused
         if call.path.startswith(HOOKS_PREFIX):
             return Scripted(200, "ok")
         if call.path.startswith(UPLOAD_PREFIX):
@@ -358,6 +398,8 @@ class SlackStandIn:
             return Scripted(
                 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
             )
+        if call.method.startswith("assistant.threads."):
+            return Scripted(200, _assistant_threads(call.method, body))
         if call.method == "views.publish":
             view = body.get("view")
             if isinstance(view, str):
@@ -442,6 +484,31 @@ class SlackStandIn:
         return Scripted(
             200, {"ok": True, "files": [{"id": f.file_id, "title": f.title, "name": f.filename} for f in shared]}
         )
+
+
+def _assistant_threads(method: str, body: dict) -> dict:
+    """assistant.threads.setStatus / setTitle / setSuggestedPrompts: their required arguments checked."""
+    needed = {
+        "assistant.threads.setStatus": ("channel_id", "thread_ts", "status"),
+        "assistant.threads.setTitle": ("channel_id", "thread_ts", "title"),
+        "assistant.threads.setSuggestedPrompts": ("channel_id", "prompts"),
+    }.get(method)
+    if needed is None:
+        return {"ok": False, "error": "unknown_method"}
+    if any(body.get(name) is None for name in needed):
+        return {"ok": False, "error": "invalid_arguments"}
+    if method.endswith("setSuggestedPrompts"):
+        prompts = body["prompts"]
+        if isinstance(prompts, str):
+            try:
+                prompts = json.loads(prompts)
+            except ValueError:
+                prompts = None
+        if not (isinstance(prompts, list) and 1 <= len(prompts) <= 4) or not all(
+            isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True}
 
 
 def _parse_body(raw: bytes, content_type: str) -> Any:

@@ -1,5 +1,5 @@
-"""What every listener shares: its use cases and claims, answering one Slack delivery once, and
-logging (never raising) a failure after Slack has had its acknowledgement."""
+"""What every listener shares: its use cases, claims and thread memory, answering one Slack delivery
+once, and logging (never raising) a failure after Slack has had its acknowledgement."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bot.state import DeliveryClaims
+from bot.state.threads import MemoryThreads, ThreadKey, ThreadMemory
 from bot.use_cases import Asker, UseCases
 
 log = logging.getLogger(__name__)
@@ -17,9 +18,10 @@ F = TypeVar("F", bound=Callable[..., None])
 
 
 class Listener:
-    def __init__(self, use_cases: UseCases, claims: DeliveryClaims) -> None:
+    def __init__(self, use_cases: UseCases, claims: DeliveryClaims, threads: ThreadMemory | None = None) -> None:
         self.use_cases = use_cases
         self.claims = claims
+        self.threads = threads if threads is not None else MemoryThreads()  # which entry each thread is on
 
 
 def delivery_key(body: dict) -> str | None:
@@ -37,7 +39,15 @@ def delivery_key(body: dict) -> str | None:
     if body.get("type") == "block_actions" and isinstance(actions, list) and actions:
         trigger, action_ts = body.get("trigger_id"), actions[0].get("action_ts")
         return f"act:{trigger}:{action_ts}" if trigger and action_ts else None
+    if body.get("type") in ("message_action", "shortcut"):
+        trigger = body.get("trigger_id")
+        return f"sc:{trigger}" if trigger else None
     return None
+
+
+def thread_key(body: dict, channel: str, thread_ts: str | None) -> ThreadKey | None:
+    """Which thread a payload's answer goes in, as the thread memory names it (None: not a thread)."""
+    return ThreadKey(asker(body).team, channel, thread_ts) if channel and thread_ts else None
 
 
 def asker(body: dict) -> Asker:
@@ -67,6 +77,20 @@ def failure(exc: BaseException) -> str:
     elif isinstance(exc, OSError):
         reason = f" ({(exc.strerror or str(exc))[:100]})"
     return f"{type(exc).__name__}{reason}{where}"
+
+
+def tried(what: str, call: Callable[..., Any] | None, *args: Any) -> bool:
+    """Call one of Bolt's agent-view utilities (set_status, set_title, set_suggested_prompts); a
+    refusal (an app without assistant:write, a thread Slack does not know) is logged, and never stops
+    the answer it decorates. False if it was not called or failed."""
+    if call is None:
+        return False
+    try:
+        call(*args)
+        return True
+    except Exception as exc:  # noqa: BLE001 - the answer matters more than its status line
+        log.warning("%s failed: %s", what, failure(exc))
+        return False
 
 
 def once(when: Callable[[dict], bool] | None = None) -> Callable[[F], F]:

@@ -1,11 +1,13 @@
-"""A related or did-you-mean button: answer that entry in the same thread as the button."""
+"""A related or did-you-mean button: answer that entry in the same thread as the button, which is
+then that thread's topic for a follow-up."""
 
 from __future__ import annotations
 
 from slack_bolt import Respond, Say
 
-from bot.slack.listeners.base import Listener, asker, once
+from bot.slack.listeners.base import Listener, asker, once, thread_key
 from bot.slack.respond import respond_checked
+from bot.slack.send import post_reply
 
 
 class AskEntryButton(Listener):
@@ -16,7 +18,10 @@ class AskEntryButton(Listener):
             respond_checked(respond, "reply", text=answer.reply.text, response_type="ephemeral", replace_original=False)
             return
         message = body.get("message") or {}
-        in_dm = (body.get("channel") or {}).get("id", "").startswith("D")
+        channel = (body.get("channel") or {}).get("id", "")
+        in_dm = channel.startswith("D")
         thread_ts = message.get("thread_ts") or (None if in_dm else message.get("ts"))
-        reply = answer.reply
-        say(text=reply.text, blocks=reply.blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        where = thread_key(body, channel, thread_ts)
+        if where:
+            self.threads.put(where, answer.entry.id)  # before posting: a follow-up may come at once
+        post_reply(say, answer.reply, thread_ts=thread_ts)

@@ -1,4 +1,5 @@
-"""@CRO Bot in a channel: answered in the thread under the message (or the thread it was in)."""
+"""@CRO Bot in a channel: answered in the thread under the message (or the thread it was in), on that
+thread's topic if the bot answered there before. Only mentions reach the bot: it reads no channel."""
 
 from __future__ import annotations
 
