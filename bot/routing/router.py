@@ -130,7 +130,11 @@ class Router:
         if not words or not self.lexical.has_anchor(words):
             return []
         lexical = self.lexical.score_entries(words, exclude)
-        semantic = self.semantic.scores(text, exclude) if self.semantic_on else {}  # type: ignore[union-attr]
+        semantic = (
+            self.semantic.scores(text, exclude, also=[s.entry_id for s in lexical[:TOP_K]])  # type: ignore[union-attr]
+            if self.semantic_on
+            else {}
+        )
         weights = {w: self.lexical.weight(w) for w in words}
         total = sum(weights.values()) or 1.0
         coverage = self.lexical.coverage(words)
