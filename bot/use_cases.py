@@ -37,7 +37,7 @@ from bot.routing.router import Router, Suggestion
 from bot.routing.thresholds import Thresholds
 from bot.settings import Settings
 from bot.snapshot import cached, default_cache_dir
-from bot.state import Journal, open_state
+from bot.state import Journal, Question, Vote, open_state
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 86400
@@ -228,16 +228,18 @@ class UseCases:
         delivery: str = "",
     ) -> int | None:
         return self.journal.record_question(
-            surface,
-            text,
-            status,
-            entry_id,
-            score,
-            user=asker.user,
-            team=asker.team,
-            enterprise=asker.enterprise,
-            revision=self.kb.revision,
-            delivery=delivery,
+            Question(
+                surface,
+                text,
+                status,
+                entry_id,
+                score,
+                user=asker.user,
+                team=asker.team,
+                enterprise=asker.enterprise,
+                revision=self.kb.revision,
+                delivery=delivery,
+            )
         )
 
     # -- checklists --------------------------------------------------------------------------------
@@ -336,7 +338,7 @@ class UseCases:
         if ref.entry_id not in self.kb.entries:
             return VoteRecorded(False, render_notice(self.kb, "gone"))
         self.journal.record_feedback(
-            ref.question_id, ref.entry_id, helpful, user=asker.user, team=asker.team, enterprise=asker.enterprise
+            Vote(ref.question_id, ref.entry_id, helpful, user=asker.user, team=asker.team, enterprise=asker.enterprise)
         )
         return VoteRecorded(True, feedback_thanks(self.kb, helpful))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import State
+from bot.state import Question, State, Vote
 from bot.state.sqlite import SqliteState as Store
 from tests.support.serving import served_app
 from tests.support.slack_requests import direct_message, find_button, posted_message
@@ -60,13 +60,15 @@ def python(code: str, *args: str, **popen) -> subprocess.Popen:
 
 WRITER = """
     import sys
+    from bot.state import Question
     from bot.state.sqlite import SqliteState as Store
 
     store = Store(sys.argv[1])
     round_ = sys.argv[2]
     n = 0
     while True:
-        question_id = store.record_question("dm", f"{round_} question {n}", "answered", "cro-definition", 90.0)
+        asked = Question("dm", f"{round_} question {n}", "answered", "cro-definition", 90.0)
+        question_id = store.record_question(asked)
         won = store.claim(f"msg:D1:{round_}.{n}")
         print(question_id, int(won), flush=True)  # written, then said so
         n += 1
@@ -119,7 +121,7 @@ def test_records_reported_written_survive_kill_9_and_the_file_stays_sound(tmp_pa
     assert not missing, f"{len(missing)} records reported written were lost"
     reopened = Store(path)
     assert all(reopened.claim(key) is False for _, key in first + second), "a claim taken before the kill holds"
-    assert reopened.record_question("dm", "after the kills", "fallback", None, 0.0) > max(ids)
+    assert reopened.record_question(Question("dm", "after the kills", "fallback", None, 0.0)) > max(ids)
     assert integrity(path) == "ok"
 
 
@@ -127,6 +129,7 @@ def test_records_reported_written_survive_kill_9_and_the_file_stays_sound(tmp_pa
 
 CONCURRENT_WORKER = """
     import json, os, sys, time
+    from bot.state import Question
     from bot.state.sqlite import SqliteState as Store
 
     path, name, go, count, keys = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
@@ -136,7 +139,7 @@ CONCURRENT_WORKER = """
     store = Store(path)
     ids, wins = [], []
     for n in range(count):
-        ids.append(store.record_question("dm", f"{name} question {n}", "answered", None, 1.0))
+        ids.append(store.record_question(Question("dm", f"{name} question {n}", "answered", None, 1.0)))
         key = f"msg:C1:{n % keys}"
         if store.claim(key):
             wins.append(key)
@@ -211,7 +214,7 @@ def test_a_new_file_busy_being_switched_to_wal_is_waited_for_not_given_up(tmp_pa
 
     store = Store(tmp_path / "state.sqlite3", connect=connect)
 
-    assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is not None
+    assert store.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)) is not None
     assert not [r for r in caplog.records if "unusable" in r.getMessage()]
 
 
@@ -252,7 +255,7 @@ def read_only_connection(path: str) -> sqlite3.Connection:
 def existing_file(tmp_path: Path) -> Path:
     path = tmp_path / "state.sqlite3"
     seed = Store(path)
-    assert seed.record_question("dm", "from before", "answered", "aro-definition", 100.0) is not None
+    assert seed.record_question(Question("dm", "from before", "answered", "aro-definition", 100.0)) is not None
     del seed  # its connection closes with it
     return path
 
@@ -290,12 +293,15 @@ def test_a_store_that_cannot_write_degrades_without_raising(tmp_path, caplog, wh
     caplog.set_level(logging.WARNING, logger="bot.state.sqlite")
     store = DEGRADED[which](tmp_path)
 
-    assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is None
-    store.record_feedback(None, "aro-definition", True)  # dropped, without raising
+    assert store.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)) is None
+    store.record_feedback(Vote(None, "aro-definition", True))  # dropped, without raising
     assert store.claim("msg:D1:1.1") is True, "claims still answer"
     assert store.claim("msg:D1:1.1") is False, "and still only once"
     assert store.claim("msg:D1:2.2") is True
-    assert store.record_question("mention", "who is the sponsor?", "answered", "sponsor-definition", 90.0) is None
+    assert (
+        store.record_question(Question("mention", "who is the sponsor?", "answered", "sponsor-definition", 90.0))
+        is None
+    )
     assert len(unusable_warnings(caplog)) == 1, "one warning, not one per message"
     kept = stored_questions(tmp_path / "state.sqlite3")
     assert "from before" in kept, "what was there before is still there"

@@ -11,6 +11,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from bot.state import Question
 from bot.state.postgres import OUTAGE, PostgresState, shown
 from bot.state.schema import SCHEMA_VERSION, claims, questions
 
@@ -85,7 +86,7 @@ def test_a_restart_mid_burst_loses_no_claim_and_no_record(postgres, store, caplo
                 if store.claim(key):
                     with lock:
                         won.append(key)
-                store.record_question("mention", f"question {name} {n}", "answered", None, 90.0, delivery=key)
+                store.record_question(Question("mention", f"question {name} {n}", "answered", None, 90.0, delivery=key))
                 n += 1
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -118,7 +119,7 @@ def test_a_server_that_stays_down_is_answered_around_then_caught_up_with(postgre
         assert waited < OUTAGE.retry_for + 1, "within Slack's 3 s for the ack"
         assert store.claim("msg:C1:during") is False, "and still only once"
         assert store.claim("msg:C1:before") is True, "(a claim from before is not in memory: the risk of an outage)"
-        assert store.record_question("dm", "asked while down", "answered", "aro-definition", 90.0) is None
+        assert store.record_question(Question("dm", "asked while down", "answered", "aro-definition", 90.0)) is None
         store.answered("msg:C1:during")
         assert store.healthy() is False
         assert store.pending_writes() == 4

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from bot.state import QUESTION_MAX_CHARS, clean_question
+from bot.state import QUESTION_MAX_CHARS, Question, Vote, clean_question
 from bot.state.schema import SCHEMA_VERSION
 from bot.state.sqlite import DISK_RETRY_SECONDS, SqliteState
 from tests.support.stores import Clock
@@ -48,8 +48,8 @@ def test_an_unusable_path_degrades_to_memory_without_raising(tmp_path, which, ca
 
     store = store_on(path)
 
-    assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is None
-    store.record_feedback(None, "aro-definition", True)  # dropped, without raising
+    assert store.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)) is None
+    store.record_feedback(Vote(None, "aro-definition", True))  # dropped, without raising
     assert store.claim("msg:D1:1.1") is True, "claims still work, in memory"
     assert store.claim("msg:D1:1.1") is False
     assert store.claim("msg:D1:2.2") is True
@@ -65,7 +65,7 @@ def test_a_file_in_a_read_only_folder_degrades_without_raising(tmp_path):
         if os.access(folder, os.W_OK):
             pytest.skip("running as a user (root) whom chmod does not stop")
         store = store_on(folder / "state.sqlite3")
-        assert store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0) is None
+        assert store.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)) is None
         assert store.claim("k") is True
         assert store.claim("k") is False
     finally:
@@ -98,10 +98,10 @@ def test_clean_question_caps_the_length():
 def test_a_disk_failure_is_retried_after_a_rest(tmp_path, clock):
     store = store_on(tmp_path / "state.sqlite3", clock)
     store._degrade(sqlite3.OperationalError("database is locked"))
-    assert store.record_question("dm", "what is an ARO", "answered", "aro-definition", 100.0) is None
+    assert store.record_question(Question("dm", "what is an ARO", "answered", "aro-definition", 100.0)) is None
     assert store.claim("k") is True  # claimed in memory meanwhile
     clock.now += DISK_RETRY_SECONDS + 1
-    assert store.record_question("dm", "what is an ARO", "answered", "aro-definition", 100.0) is not None
+    assert store.record_question(Question("dm", "what is an ARO", "answered", "aro-definition", 100.0)) is not None
     assert store.claim("k") is False  # the memory claim still counts once the disk is back
 
 
@@ -134,7 +134,7 @@ def test_a_file_from_the_first_release_is_upgraded_keeping_its_records(tmp_path)
     report = store.report(0, 4_000_000_000)
     assert [row[2] for row in report.rows] == ["asked before the upgrade"]
     assert report.votes == [("aro-definition", 0, 1)]
-    new = store.record_question("dm", "after the upgrade", "fallback", None, 0.0, user="U1", revision="abc")
+    new = store.record_question(Question("dm", "after the upgrade", "fallback", None, 0.0, user="U1", revision="abc"))
     assert new == 2
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT user, revision FROM questions WHERE id = 2").fetchone() == ("U1", "abc")

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from bot.reporting import write_text
-from bot.state import QUESTION_MAX_CHARS, Pending
+from bot.state import QUESTION_MAX_CHARS, Pending, Question, Vote
 from bot.state.sql import MAX_ATTEMPTS
 from tests.support.stores import Clock
 
@@ -82,15 +82,15 @@ def test_claims_race_across_threads_and_stores_with_exactly_one_winner_per_key(s
 
     assert not errors
     assert wins == Counter(dict.fromkeys(keys, 1)), "every key won exactly once"
-    stored = shared.record_question("dm", "still on disk?", "fallback", None, 0.0)
+    stored = shared.record_question(Question("dm", "still on disk?", "fallback", None, 0.0))
     assert stored is not None, "contention must not push the store into memory-only mode"
 
 
 def test_claims_and_records_survive_reopening(stores, clock):
     before = stores.open(clock)
     assert before.claim("msg:D1:1.1")
-    question_id = before.record_question("dm", "what is an ARO?", "answered", "aro-definition", 100.0)
-    before.record_feedback(question_id, "aro-definition", True)
+    question_id = before.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0))
+    before.record_feedback(Vote(question_id, "aro-definition", True))
 
     after = stores.open(clock)
 
@@ -103,8 +103,8 @@ def test_claims_and_records_survive_reopening(stores, clock):
 
 def test_record_question_returns_increasing_ids_for_feedback(stores):
     store = stores.open()
-    first = store.record_question("mention", "what is a CRO?", "answered", "cro-definition", 100.0)
-    second = store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
+    first = store.record_question(Question("mention", "what is a CRO?", "answered", "cro-definition", 100.0))
+    second = store.record_question(Question("mention", "what is an ORM", "fallback", None, 0.0))
     assert isinstance(first, int) and isinstance(second, int) and second > first
 
 
@@ -114,29 +114,29 @@ def test_report_counts_rates_unanswered_and_votes_within_the_period_only(stores,
     start = clock.now
 
     clock.now = start - 2 * day  # before the period
-    store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
-    old = store.record_question("dm", "what is a CRO?", "answered", "cro-definition", 100.0)
-    store.record_feedback(old, "cro-definition", False)
+    store.record_question(Question("mention", "what is an ORM", "fallback", None, 0.0))
+    old = store.record_question(Question("dm", "what is a CRO?", "answered", "cro-definition", 100.0))
+    store.record_feedback(Vote(old, "cro-definition", False))
 
     clock.now = start + 10
-    store.record_question("mention", "what is an ARO?", "answered", "aro-definition", 100.0)
+    store.record_question(Question("mention", "what is an ARO?", "answered", "aro-definition", 100.0))
     clock.now = start + 20
-    store.record_question("dm", "What is an ORM", "fallback", None, 0.0)
+    store.record_question(Question("dm", "What is an ORM", "fallback", None, 0.0))
     clock.now = start + 30
-    store.record_question("mention", "what is an orm", "fallback", None, 0.0)
+    store.record_question(Question("mention", "what is an orm", "fallback", None, 0.0))
     clock.now = start + 40
-    store.record_question("mention", "hybrid", "clarify", None, 72.0)
+    store.record_question(Question("mention", "hybrid", "clarify", None, 72.0))
     clock.now = start + 50
-    sdv = store.record_question("button", "SDV", "answered", "sdv-definition", 100.0)
-    store.record_feedback(sdv, "sdv-definition", False)
-    store.record_feedback(sdv, "sdv-definition", False)
-    store.record_feedback(sdv, "sdv-definition", True)
-    store.record_feedback(None, "aro-definition", True)
-    store.record_question("checklist", "monitoring", "answered", "monitoring", 0.0)
+    sdv = store.record_question(Question("button", "SDV", "answered", "sdv-definition", 100.0))
+    store.record_feedback(Vote(sdv, "sdv-definition", False))
+    store.record_feedback(Vote(sdv, "sdv-definition", False))
+    store.record_feedback(Vote(sdv, "sdv-definition", True))
+    store.record_feedback(Vote(None, "aro-definition", True))
+    store.record_question(Question("checklist", "monitoring", "answered", "monitoring", 0.0))
 
     clock.now = start + 2 * day  # after the period
-    store.record_question("mention", "hybrid", "clarify", None, 72.0)
-    store.record_feedback(None, "aro-definition", False)
+    store.record_question(Question("mention", "hybrid", "clarify", None, 72.0))
+    store.record_feedback(Vote(None, "aro-definition", False))
 
     report = store.report(start, start + day)
 
@@ -160,7 +160,7 @@ def test_report_counts_rates_unanswered_and_votes_within_the_period_only(stores,
 
 def test_report_of_an_empty_period_says_none(stores, clock):
     store = stores.open(clock)
-    store.record_question("mention", "what is an ORM", "fallback", None, 0.0)
+    store.record_question(Question("mention", "what is an ORM", "fallback", None, 0.0))
 
     report = store.report(clock.now + 1, clock.now + 100)
 
@@ -173,7 +173,9 @@ def test_report_of_an_empty_period_says_none(stores, clock):
 
 def test_stored_question_is_cleaned(stores, clock):
     store = stores.open(clock)
-    store.record_question("mention", "<@UBOT> what is <https://x.example|this> CRO?" + "!" * 900, "fallback", None, 0)
+    store.record_question(
+        Question("mention", "<@UBOT> what is <https://x.example|this> CRO?" + "!" * 900, "fallback", None, 0)
+    )
     [row] = store.report(clock.now - 1, clock.now + 1).rows
     assert "<" not in row[2] and row[2].startswith("what is CRO?")
     assert len(row[2]) == QUESTION_MAX_CHARS
@@ -182,27 +184,29 @@ def test_stored_question_is_cleaned(stores, clock):
 def test_unanswered_questions_group_regardless_of_case_and_end_punctuation(stores):
     store = stores.open()
     for question in ("what is an ORM?", "what is an ORM", "What is an ORM ?!"):
-        store.record_question("dm", question, "fallback", None, 0.0)
+        store.record_question(Question("dm", question, "fallback", None, 0.0))
     assert store.report(0, 4_000_000_000).unanswered == [("what is an orm", 3)]
 
 
 def test_a_second_vote_by_the_same_person_replaces_the_first(stores):
     store = stores.open()
-    question = store.record_question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, user="U1")
+    question = store.record_question(
+        Question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, user="U1")
+    )
 
-    store.record_feedback(question, "aro-definition", True, user="U1")
-    store.record_feedback(question, "aro-definition", False, user="U1")  # changed their mind
-    store.record_feedback(question, "aro-definition", True, user="U2")
+    store.record_feedback(Vote(question, "aro-definition", True, user="U1"))
+    store.record_feedback(Vote(question, "aro-definition", False, user="U1"))  # changed their mind
+    store.record_feedback(Vote(question, "aro-definition", True, user="U2"))
 
     assert store.report(0, 4_000_000_000).votes == [("aro-definition", 1, 1)]
 
 
 def test_purge_removes_what_is_older_than_the_retention_period_only(stores, clock):
     store = stores.open(clock)
-    old = store.record_question("dm", "an old question", "answered", "aro-definition", 90.0, user="U1")
-    store.record_feedback(old, "aro-definition", True, user="U1")
+    old = store.record_question(Question("dm", "an old question", "answered", "aro-definition", 90.0, user="U1"))
+    store.record_feedback(Vote(old, "aro-definition", True, user="U1"))
     clock.now += 181 * 86400
-    store.record_question("dm", "a recent question", "answered", "cro-definition", 90.0, user="U1")
+    store.record_question(Question("dm", "a recent question", "answered", "cro-definition", 90.0, user="U1"))
 
     removed = store.purge(before=clock.now - 180 * 86400)
 
@@ -212,10 +216,10 @@ def test_purge_removes_what_is_older_than_the_retention_period_only(stores, cloc
 
 def test_purge_of_one_person_removes_all_their_records_and_nobody_elses(stores):
     store = stores.open()
-    mine = store.record_question("dm", "my question", "answered", "aro-definition", 90.0, user="U1")
-    store.record_feedback(mine, "aro-definition", False, user="U1")
-    theirs = store.record_question("dm", "their question", "answered", "aro-definition", 90.0, user="U2")
-    store.record_feedback(theirs, "aro-definition", True, user="U2")
+    mine = store.record_question(Question("dm", "my question", "answered", "aro-definition", 90.0, user="U1"))
+    store.record_feedback(Vote(mine, "aro-definition", False, user="U1"))
+    theirs = store.record_question(Question("dm", "their question", "answered", "aro-definition", 90.0, user="U2"))
+    store.record_feedback(Vote(theirs, "aro-definition", True, user="U2"))
 
     assert store.purge(user="U1") == 2
 
@@ -329,13 +333,13 @@ def test_a_question_nobody_manages_to_answer_is_given_up_after_its_attempts(stor
 def test_a_delivery_answered_twice_is_journalled_once(stores):
     store = stores.open()
     first = store.record_question(
-        "mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:1.1"
+        Question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:1.1")
     )
     again = store.record_question(
-        "mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:1.1"
+        Question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:1.1")
     )
     other = store.record_question(
-        "mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:2.2"
+        Question("mention", "what is an ARO?", "answered", "aro-definition", 90.0, delivery="msg:C1:2.2")
     )
 
     assert first == again != other
@@ -351,11 +355,13 @@ def test_the_store_says_it_is_healthy(stores):
 
 def test_a_report_for_one_team_or_enterprise_counts_only_that_workspace(stores):
     store = stores.open()
-    store.record_question("dm", "what is an ARO?", "answered", "aro-definition", 90.0, team="T1")
-    store.record_question("dm", "what is an ORM", "fallback", None, 0.0, team="T2", enterprise="E1")
-    store.record_question("dm", "what is a CRO?", "answered", "cro-definition", 90.0, team="T3", enterprise="E1")
-    store.record_feedback(None, "aro-definition", False, team="T1")
-    store.record_feedback(None, "cro-definition", True, team="T3", enterprise="E1")
+    store.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 90.0, team="T1"))
+    store.record_question(Question("dm", "what is an ORM", "fallback", None, 0.0, team="T2", enterprise="E1"))
+    store.record_question(
+        Question("dm", "what is a CRO?", "answered", "cro-definition", 90.0, team="T3", enterprise="E1")
+    )
+    store.record_feedback(Vote(None, "aro-definition", False, team="T1"))
+    store.record_feedback(Vote(None, "cro-definition", True, team="T3", enterprise="E1"))
 
     t1 = store.report(0, 4_000_000_000, team="T1")
     org = store.report(0, 4_000_000_000, team="E1")

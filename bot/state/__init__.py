@@ -81,38 +81,42 @@ class DeliveryClaims(Protocol):
         ...
 
 
+class Question(NamedTuple):
+    """One question asked and what became of it, as the journal keeps it."""
+
+    surface: str  # mention, dm, button, checklist, ...
+    question: str  # as typed (the journal keeps it cleaned: no markup, briefly)
+    status: str  # answered, clarify, fallback, help
+    entry: str | None  # the entry (or checklist) answered with
+    score: float
+    user: str = ""
+    team: str = ""
+    enterprise: str = ""
+    revision: str = ""  # the knowledge revision that produced the answer
+    delivery: str = ""  # the Slack delivery it answers, if any (one record per delivery)
+
+
+class Vote(NamedTuple):
+    """One person's 👍 or 👎 on one answer."""
+
+    question_id: int | None  # the journal record of the question answered (None: not stored)
+    entry: str
+    helpful: bool
+    user: str = ""
+    team: str = ""
+    enterprise: str = ""
+
+
 class Journal(Protocol):
     where: str  # what to name in messages: the file, the database, or "memory"
 
-    def record_question(
-        self,
-        surface: str,
-        question: str,
-        status: str,
-        entry: str | None,
-        score: float,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-        revision: str = "",
-        delivery: str = "",
-    ) -> int | None:
+    def record_question(self, question: Question) -> int | None:
         """Store one question (cleaned) and its outcome; its record id, or None if not stored yet.
         A `delivery` key already recorded keeps its one record (a question answered twice is
         journalled once)."""
         ...
 
-    def record_feedback(
-        self,
-        question_id: int | None,
-        entry: str,
-        helpful: bool,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-    ) -> None:
+    def record_feedback(self, vote: Vote) -> None:
         """One person's vote on one answer; a second vote by the same person on it replaces the first."""
         ...
 

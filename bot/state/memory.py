@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from bot.domain import UNANSWERED
-from bot.state import Pending, Report, clean_question
+from bot.state import Pending, Question, Report, Vote, clean_question
 
 
 class MemoryState:
@@ -55,45 +55,23 @@ class MemoryState:
 
     # -- Journal -----------------------------------------------------------------------------------
 
-    def record_question(
-        self,
-        surface: str,
-        question: str,
-        status: str,
-        entry: str | None,
-        score: float,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-        revision: str = "",
-        delivery: str = "",
-    ) -> int | None:
+    def record_question(self, question: Question) -> int | None:
+        delivery = question.delivery
         with self._lock:
             if delivery and delivery in self._deliveries:
                 return self._deliveries[delivery]
-            record: dict = {"id": len(self._questions) + 1, "at": self._clock(), "surface": str(surface)}
-            record.update(question=clean_question(question), status=str(status), entry=entry, score=score)
-            record.update(user=user, team=team, enterprise=enterprise, revision=revision)
+            record: dict = {"id": len(self._questions) + 1, "at": self._clock(), **question._asdict()}
+            record.update(surface=str(question.surface), status=str(question.status))
+            record["question"] = clean_question(question.question)
             self._questions.append(record)
             if delivery:
                 self._deliveries[delivery] = record["id"]
             return record["id"]
 
-    def record_feedback(
-        self,
-        question_id: int | None,
-        entry: str,
-        helpful: bool,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-    ) -> None:
-        key = (question_id, user) if question_id and user else (object(),)
+    def record_feedback(self, vote: Vote) -> None:
+        key = (vote.question_id, vote.user) if vote.question_id and vote.user else (object(),)
         with self._lock:
-            self._votes[key] = {"at": self._clock(), "entry": entry, "helpful": helpful, "user": user}
-            self._votes[key].update(team=team, enterprise=enterprise)
+            self._votes[key] = {**vote._asdict(), "at": self._clock()}
 
     def report(self, since: float, until: float, top: int = 10, *, team: str | None = None) -> Report:
         def kept(record: dict) -> bool:

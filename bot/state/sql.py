@@ -41,7 +41,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, case, delete, func, 
 from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError, SQLAlchemyError
 
 from bot.domain import UNANSWERED
-from bot.state import Pending, Report, clean_question
+from bot.state import Pending, Question, Report, Vote, clean_question
 from bot.state.schema import claims, feedback, migrate, questions
 
 CLAIM_TTL_SECONDS = 24 * 3600  # Slack retries within minutes; a day is ample for answered claims
@@ -401,39 +401,15 @@ class SqlState:
 
     # -- Journal -----------------------------------------------------------------------------------
 
-    def record_question(
-        self,
-        surface: str,
-        question: str,
-        status: str,
-        entry: str | None,
-        score: float,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-        revision: str = "",
-        delivery: str = "",
-    ) -> int | None:
-        values = {"at": self._clock(), "surface": str(surface), "question": clean_question(question)}
-        values.update(status=str(status), entry=entry, score=score, user=user, team=team, revision=revision)
-        values.update(enterprise=enterprise, delivery=delivery)
+    def record_question(self, question: Question) -> int | None:
+        values = {**question._asdict(), "at": self._clock(), "question": clean_question(question.question)}
+        values.update(surface=str(question.surface), status=str(question.status))
         # with a delivery, answered again (a take-over) keeps the first record and hands back its id
-        statement = self._sql.insert_delivered_question if delivery else self._sql.insert_question
+        statement = self._sql.insert_delivered_question if question.delivery else self._sql.insert_question
         return self._write("question", lambda conn: conn.execute(statement, values).scalar_one())
 
-    def record_feedback(
-        self,
-        question_id: int | None,
-        entry: str,
-        helpful: bool,
-        *,
-        user: str = "",
-        team: str = "",
-        enterprise: str = "",
-    ) -> None:
-        values = {"at": self._clock(), "question_id": question_id, "entry": entry, "helpful": int(helpful)}
-        values.update(user=user, team=team, enterprise=enterprise)
+    def record_feedback(self, vote: Vote) -> None:
+        values = {**vote._asdict(), "at": self._clock(), "helpful": int(vote.helpful)}
         self._write("vote", lambda conn: conn.execute(self._sql.insert_vote, values))
 
     def report(self, since: float, until: float, top: int = 10, *, team: str | None = None) -> Report:
