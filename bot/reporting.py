@@ -51,9 +51,11 @@ def write_text(report: Report, journal: Journal, out: TextIO, team: str | None =
 
 def write_csv(report: Report, out: TextIO) -> None:
     writer = csv.writer(out)
-    writer.writerow(["time_utc", "surface", "question", "status", "entry", "score"])
-    for at, surface, question, status, entry, score in report.rows:
-        writer.writerow([_day(at), surface, question, status, entry or "", round(score or 0.0, 1)])
+    # knowledge_revision: which version of the knowledge gave the answer (cro-bot check prints the
+    # current one), so what the bot said can be traced to what it was drawing on at the time.
+    writer.writerow(["time_utc", "surface", "question", "status", "entry", "score", "knowledge_revision"])
+    for at, surface, question, status, entry, score, revision in report.rows:
+        writer.writerow([_day(at), surface, question, status, entry or "", round(score or 0.0, 1), revision or ""])
 
 
 def run_report(

@@ -89,7 +89,8 @@ def test_claims_race_across_threads_and_stores_with_exactly_one_winner_per_key(s
 def test_claims_and_records_survive_reopening(stores, clock):
     before = stores.open(clock)
     assert before.claim("msg:D1:1.1")
-    question_id = before.record_question(Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0))
+    asked = Question("dm", "what is an ARO?", "answered", "aro-definition", 100.0, revision="57dee1ac2524")
+    question_id = before.record_question(asked)
     before.record_feedback(Vote(question_id, "aro-definition", True))
 
     after = stores.open(clock)
@@ -97,7 +98,7 @@ def test_claims_and_records_survive_reopening(stores, clock):
     assert after.claim("msg:D1:1.1") is False, "a restart must not answer a retried message again"
     report = after.report(clock.now - 1, clock.now + 1)
     assert report.asked == 1
-    assert report.rows == [(clock.now, "dm", "what is an ARO?", "answered", "aro-definition", 100.0)]
+    assert report.rows == [(clock.now, "dm", "what is an ARO?", "answered", "aro-definition", 100.0, "57dee1ac2524")]
     assert report.votes == [("aro-definition", 0, 1)]
 
 

@@ -29,7 +29,8 @@ class Report(NamedTuple):
     by_status: dict[str, int]
     unanswered: list[tuple[str, int]]  # most frequent questions not answered (clarify or fallback)
     votes: list[tuple[str, int, int]]  # (entry, not helpful, helpful), most "not helpful" first
-    rows: list[tuple]  # every question in the period: (at, surface, question, status, entry, score)
+    # every question in the period: (at, surface, question, status, entry, score, knowledge revision)
+    rows: list[tuple]
 
 
 class Pending(NamedTuple):

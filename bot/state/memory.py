@@ -97,7 +97,7 @@ class MemoryState:
             by_status,
             sorted(unanswered.items(), key=lambda kv: -kv[1])[:top],
             sorted(((e, bad, good) for e, (bad, good) in tally.items()), key=lambda t: (-t[1], t[2], t[0]))[:top],
-            [(q["at"], q["surface"], q["question"], q["status"], q["entry"], q["score"]) for q in rows],
+            [(q["at"], q["surface"], q["question"], q["status"], q["entry"], q["score"], q["revision"]) for q in rows],
         )
 
     def purge(self, *, before: float | None = None, user: str | None = None) -> int:

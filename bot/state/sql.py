@@ -428,7 +428,7 @@ class SqlState:
         self._ensure_schema()
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(q.at, q.surface, q.question, q.status, q.entry, q.score)
+                select(q.at, q.surface, q.question, q.status, q.entry, q.score, q.revision)
                 .where(*in_period(questions))
                 .order_by(q.at, q.id)
             ).all()

@@ -449,6 +449,7 @@ def test_every_answered_question_and_vote_reaches_the_report(served, tmp_path):
     assert by_surface["mention"]["status"] in ("answered", "fallback")
     assert by_surface["dm"]["question"] == "what is a CRO?" and by_surface["dm"]["status"] == "answered"
     assert by_surface["dm"]["entry"] == voted_entry
+    assert by_surface["dm"]["knowledge_revision"] == kb.revision, "each answer names the knowledge that gave it"
     assert by_surface["button"]["entry"] == related["value"] and by_surface["button"]["status"] == "answered"
     assert by_surface["button"]["question"] == kb.entries[related["value"]].title
     assert {(r["question"], r["status"]) for r in rows if r["surface"] == "mention"} == {
