@@ -56,14 +56,14 @@ def load_items(path: str | Path) -> list[dict]:
 def _top_candidate(use_cases, question: str, item: dict) -> tuple[float, bool]:
     """(confidence, would answering with it be right) for the router's best candidate, answered or not:
     what the reliability table compares."""
-    from bot.render import answer_text
+    from bot.render import shown_answer
 
     best, _ = use_cases.router.assess(question)
     if not best:
         return 0.0, False
     if item["expect"] == "reject":
         return best[0].confidence, False
-    text = answer_text(use_cases.kb.entries[best[0].entry_id], use_cases.kb, use_cases.escalation_contact)
+    text = shown_answer(use_cases.kb.entries[best[0].entry_id], use_cases.kb, use_cases.escalation_contact)
     return best[0].confidence, all(re.search(p, text, re.I) for p in item["expect"])
 
 

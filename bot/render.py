@@ -149,6 +149,13 @@ def answer_text(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -
     return entry.answer.format(escalation_contact=contact_for(kb, escalation_contact))
 
 
+def shown_answer(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -> str:
+    """The answer as a person reads it: the question it answers (the entry's title), then the answer.
+    Routing is a judgement; naming the question answered lets the reader see at once whether the bot
+    understood them, and spells out what an acronym in the answer stands for."""
+    return f"_{entry.title}_\n{answer_text(entry, kb, escalation_contact)}"
+
+
 def on_topic(kb: KnowledgeBase, previous: Entry) -> str:
     """What a follow-up answer opens with: the topic it was read on ("On TORO:")."""
     words = _messages(kb)
@@ -168,7 +175,7 @@ def render_answer(
     native ones; the classic ones in `fallback_blocks`). A follow-up answer (`follow_up_of`: the answer
     it was read with) opens with the topic it took. The text is the same whatever `question_id` (the
     stored record the feedback buttons refer to) is."""
-    answer = answer_text(entry, kb, escalation_contact)
+    answer = shown_answer(entry, kb, escalation_contact)
     if follow_up_of is not None:
         answer = f"_{on_topic(kb, follow_up_of)}_ {answer}"
     text = f"{answer}\n\n_{sources_line(entry.sources, kb, link=surface == Surface.CLI)}_"

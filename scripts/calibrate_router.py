@@ -1,19 +1,20 @@
-"""Fit the router's confidence model and choose its thresholds, on development questions only.
+"""Fit the router's confidence model and choose its thresholds, on calibration questions only.
 
     .venv/bin/python scripts/calibrate_router.py            # prints the figures; writes nothing
     .venv/bin/python scripts/calibrate_router.py --write    # also writes bot/routing/calibration.json
 
 Samples, each a candidate entry for a question labelled right (1) or wrong (0):
-- the development sets tests/eval/realistic_dev.yaml and tests/eval/router_eval.yaml: a candidate is
-  right when its answer text states every fact the item expects (the same test `cro-bot eval`
-  applies); for off-topic items every candidate is wrong; for items the sources cannot answer, only an
-  answer that says so is right;
+- the calibration set tests/eval/realistic_calibration.yaml (written blind to the knowledge, and read
+  by nobody who writes it): a candidate is right when its answer text states every fact the item
+  expects (the same test `cro-bot eval` applies); for off-topic items every candidate is wrong; for
+  items the sources cannot answer, only an answer that says so is right;
 - every stored phrasing, routed as a new question with itself left out of both indexes
   (leave-one-out): its own entry is right, any other wrong. These teach what a real paraphrase of an
   entry looks like without reading any evaluation set;
 - scripts/calibration/near_misses.yaml: off-topic questions that share the domain's words ("server
   monitoring", "hybrid working", "sponsor my visa"), all wrong for every candidate.
-The held-out set (tests/eval/realistic_heldout.yaml) is never read here. Two models are fitted: the
+The held-out set (tests/eval/realistic_heldout.yaml) is never read here, nor are the development sets
+(knowledge has been written against them). Two models are fitted: the
 hybrid one and, on the lexical features alone, the one used when the semantic model cannot load.
 Thresholds: the answer threshold is the lowest at which wrong answers stay within --max-wrong of the
 in-scope development questions and off-topic questions answered within --max-off; the clarify
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation import load_items  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.render import answer_text  # noqa: E402
+from bot.render import shown_answer  # noqa: E402
 from bot.routing.confidence import (  # noqa: E402
     HYBRID_FEATURES,
     LEXICAL_FEATURES,
@@ -48,7 +49,10 @@ from bot.routing.router import Router  # noqa: E402
 from bot.routing.semantic import load_encoder  # noqa: E402
 from bot.settings import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 
-DEV_SETS = (ROOT / "tests" / "eval" / "realistic_dev.yaml", ROOT / "tests" / "eval" / "router_eval.yaml")
+# Questions written blind to the knowledge and never used to write it (the development half and the
+# older project set have had knowledge written against their misses, which makes a model fitted on
+# them too sure of itself).
+DEV_SETS = (ROOT / "tests" / "eval" / "realistic_calibration.yaml",)
 # Off-topic questions that use the domain's words in another sense, written for the calibration alone
 # (not an evaluation set): every candidate answer is wrong for them.
 NEAR_MISSES = ROOT / "scripts" / "calibration" / "near_misses.yaml"
@@ -164,7 +168,7 @@ def main() -> int:
     args = parser.parse_args()
 
     kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
-    answers = {e.id: answer_text(e, kb) for e in kb.entries.values()}
+    answers = {e.id: shown_answer(e, kb) for e in kb.entries.values()}
     groups = {path.name: load_items(path) for path in DEV_SETS}
     if NEAR_MISSES.is_file():
         groups[NEAR_MISSES.name] = [{"q": item["q"], "expect": "reject"} for item in load_items_loose(NEAR_MISSES)]

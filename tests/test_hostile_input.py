@@ -94,7 +94,7 @@ def reply_kind(text: str, use_cases: UseCases) -> str:
     if text.startswith(CLARIFY_START):
         return "clarify"
     for entry in use_cases.kb.entries.values():
-        if text.startswith(entry.answer):
+        if text.startswith(f"_{entry.title}_\n{entry.answer}"):
             return entry.id
     raise AssertionError(f"not a reply the bot knows how to give: {text[:300]!r}")
 

@@ -20,7 +20,9 @@ def test_answer_text_carries_the_answer_and_its_sources(use_cases, kb):
         assert f"{kb.sources[citation.source_id].label}, {citation.section}" in reply.text
     kinds = [b["type"] for b in reply.blocks]
     assert kinds[0] == "section" and "context" in kinds
-    assert reply.blocks[0]["text"]["text"] == entry.answer
+    assert reply.blocks[0]["text"]["text"] == f"_{entry.title}_\n{entry.answer}", (
+        "the question answered, then the answer"
+    )
 
 
 def test_sources_line_links_to_the_source_in_blocks(use_cases, kb):

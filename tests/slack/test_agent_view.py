@@ -8,7 +8,7 @@ import itertools
 import sqlite3
 
 from bot.buttons import FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL, FEEDBACK_VOTE
-from bot.render import answer_text
+from bot.render import shown_answer
 from tests.support.serving import served_app
 from tests.support.slack_requests import (
     CHANNEL_ID,
@@ -47,8 +47,8 @@ def hook(served) -> tuple[str, str]:
 
 
 def answer(served, entry_id: str) -> str:
-    """An entry's answer as the bot posts it ({escalation_contact} filled in)."""
-    return answer_text(served.use_cases.kb.entries[entry_id], served.use_cases.kb, served.use_cases.escalation_contact)
+    """An entry's answer as the bot posts it (its title, then the answer, {escalation_contact} filled in)."""
+    return shown_answer(served.use_cases.kb.entries[entry_id], served.use_cases.kb, served.use_cases.escalation_contact)
 
 
 def journal(served, sql: str) -> list[tuple]:
