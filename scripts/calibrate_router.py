@@ -17,7 +17,7 @@ The held-out set (tests/eval/realistic_heldout.yaml) is never read here, nor are
 (knowledge has been written against them). Two models are fitted: the
 hybrid one and, on the lexical features alone, the one used when the semantic model cannot load.
 Thresholds: the answer threshold is the lowest at which wrong answers stay within --max-wrong of the
-in-scope development questions and off-topic questions answered within --max-off; the clarify
+in-scope calibration questions and off-topic questions answered within --max-off; the clarify
 threshold maximises "did you mean" lists that hold a right entry minus those that hold none.
 The fit is deterministic: the same knowledge and sets give the same file.
 """
@@ -158,8 +158,10 @@ def choose(sets: dict[str, list], max_wrong: float, max_off: float) -> tuple[flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write bot/routing/calibration.json")
+    # 8%: read one by one, most answers the calibration set counts wrong at that level are on the right
+    # subject without the particular fact asked; the next step down (5%) halves the questions answered.
     parser.add_argument(
-        "--max-wrong", type=float, default=0.05, help="wrong answers allowed in each set, share of in-scope"
+        "--max-wrong", type=float, default=0.08, help="wrong answers allowed in each set, share of in-scope"
     )
     parser.add_argument("--max-off", type=float, default=0.03, help="off-topic answers allowed, share of off-topic")
     parser.add_argument("--rounds", type=int, default=2, help="refits (each reads messages with the last model)")

@@ -3,8 +3,10 @@
 - tests/eval/realistic_heldout.yaml: the frozen held-out half of the realistic questions (written blind
   to the knowledge). Nobody tuning the router or writing knowledge reads it; these tests report only
   its figures, never its questions, so a failure here says how much worse, not which items.
-- tests/eval/realistic_dev.yaml and router_eval.yaml: the development questions the confidence model
-  was fitted on (scripts/calibrate_router.py).
+- tests/eval/realistic_calibration.yaml: the blind set the confidence model is fitted on
+  (scripts/calibrate_router.py); nobody writing knowledge reads it.
+- tests/eval/realistic_dev.yaml and router_eval.yaml: development questions, knowledge written against
+  their misses.
 `cro-bot eval FILE` prints the full report of a development set. Floors sit a little below the
 measured figures (quoted in the closing note of the change that set them), so a change that makes
 routing worse fails here; the targets are higher than the floors and are reported, not asserted.
@@ -27,9 +29,10 @@ class Floors(NamedTuple):
 
 
 FLOORS = {
-    "realistic_heldout.yaml": Floors(right=0.55, wrong=0.08, refused=0.95),
-    "realistic_dev.yaml": Floors(right=0.65, wrong=0.03, refused=0.95),
-    "router_eval.yaml": Floors(right=0.62, wrong=0.04, refused=0.97),
+    "realistic_heldout.yaml": Floors(right=0.50, wrong=0.05, refused=0.95),
+    "realistic_calibration.yaml": Floors(right=0.48, wrong=0.09, refused=0.95),
+    "realistic_dev.yaml": Floors(right=0.60, wrong=0.03, refused=0.95),
+    "router_eval.yaml": Floors(right=0.57, wrong=0.04, refused=0.97),
 }
 
 
@@ -63,6 +66,8 @@ def test_the_sets_are_large_enough_to_mean_something(figures):
     assert figures["realistic_heldout.yaml"].in_scope >= 125 and figures["realistic_heldout.yaml"].off_topic >= 40
     total_in = sum(f.in_scope for f in figures.values())
     total_off = sum(f.off_topic for f in figures.values())
+    own = ("realistic_heldout.yaml", "realistic_dev.yaml", "realistic_calibration.yaml")
+    assert sum(figures[n].in_scope for n in own) >= 250 and sum(figures[n].off_topic for n in own) >= 80
     assert total_in >= 250 + 246 and total_off >= 80 + 73
 
 
