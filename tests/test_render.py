@@ -105,15 +105,15 @@ def test_a_follow_up_answer_says_which_topic_it_took(use_cases, kb):
     answer = use_cases.answer_question("and in the EU?", Surface.MENTION, previous_entry="toro")
 
     assert answer.entry.id == "toro-non-us-trials" and answer.follow_up_of.id == "toro"
-    assert answer.reply.text.startswith("_On TORO:_ *The TORO is a US IND instrument")
-    assert answer.reply.blocks[0]["text"]["text"].startswith("_On TORO:_ *")
+    assert answer.reply.text.startswith(f"_On TORO:_ _{answer.entry.title}_\n*The TORO is a US IND instrument")
+    assert answer.reply.blocks[0]["text"]["text"].startswith("_On TORO:_ _")
 
 
 def test_a_question_on_another_topic_in_the_thread_gets_no_topic_line(use_cases):
     answer = use_cases.answer_question("what is an ARO?", Surface.MENTION, previous_entry="toro")
 
     assert answer.entry.id == "aro-definition" and answer.follow_up_of is None
-    assert answer.reply.text.startswith(answer.entry.answer)
+    assert answer.reply.text.startswith(f"_{answer.entry.title}_\n{answer.entry.answer}")
 
 
 def test_a_thread_title_keeps_the_words_only():
