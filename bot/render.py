@@ -149,11 +149,17 @@ def answer_text(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -
     return entry.answer.format(escalation_contact=contact_for(kb, escalation_contact))
 
 
+def answered_question(entry: Entry, kb: KnowledgeBase) -> str:
+    """The line naming the question an answer answers (the entry's title). Routing is a judgement:
+    the reader sees whether the bot understood them, and what an acronym in the answer stands for.
+    It goes under the answer, so the answer's first line still answers on its own (and in the
+    notification preview)."""
+    return _messages(kb).text("answered_question", title=entry.title)
+
+
 def shown_answer(entry: Entry, kb: KnowledgeBase, escalation_contact: str = "") -> str:
-    """The answer as a person reads it: the question it answers (the entry's title), then the answer.
-    Routing is a judgement; naming the question answered lets the reader see at once whether the bot
-    understood them, and spells out what an acronym in the answer stands for."""
-    return f"_{entry.title}_\n{answer_text(entry, kb, escalation_contact)}"
+    """The answer as a person reads it: the answer, then the question it answers."""
+    return f"{answer_text(entry, kb, escalation_contact)}\n\n_{answered_question(entry, kb)}_"
 
 
 def on_topic(kb: KnowledgeBase, previous: Entry) -> str:
@@ -175,11 +181,12 @@ def render_answer(
     native ones; the classic ones in `fallback_blocks`). A follow-up answer (`follow_up_of`: the answer
     it was read with) opens with the topic it took. The text is the same whatever `question_id` (the
     stored record the feedback buttons refer to) is."""
-    answer = shown_answer(entry, kb, escalation_contact)
+    answer = answer_text(entry, kb, escalation_contact)
     if follow_up_of is not None:
         answer = f"_{on_topic(kb, follow_up_of)}_ {answer}"
-    text = f"{answer}\n\n_{sources_line(entry.sources, kb, link=surface == Surface.CLI)}_"
-    blocks = [_section(answer), _context(sources_line(entry.sources, kb, link=True))]
+    question = answered_question(entry, kb)
+    text = f"{answer}\n\n_{question}_\n_{sources_line(entry.sources, kb, link=surface == Surface.CLI)}_"
+    blocks = [_section(answer), _context(question), _context(sources_line(entry.sources, kb, link=True))]
     related = [e for e in entry.related if e in kb.entries]
     if related:
         blocks.append(_context("*Related questions*"))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.render import render_help
+from bot.render import render_help, shown_answer
 from bot.use_cases import UseCases
 from tests.support.serving import Served, served_app
 from tests.support.slack_requests import app_mention, direct_message
@@ -94,7 +94,7 @@ def reply_kind(text: str, use_cases: UseCases) -> str:
     if text.startswith(CLARIFY_START):
         return "clarify"
     for entry in use_cases.kb.entries.values():
-        if text.startswith(f"_{entry.title}_\n{entry.answer}"):
+        if text.startswith(shown_answer(entry, use_cases.kb, use_cases.escalation_contact)):
             return entry.id
     raise AssertionError(f"not a reply the bot knows how to give: {text[:300]!r}")
 

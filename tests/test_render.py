@@ -20,15 +20,18 @@ def test_answer_text_carries_the_answer_and_its_sources(use_cases, kb):
         assert f"{kb.sources[citation.source_id].label}, {citation.section}" in reply.text
     kinds = [b["type"] for b in reply.blocks]
     assert kinds[0] == "section" and "context" in kinds
-    assert reply.blocks[0]["text"]["text"] == f"_{entry.title}_\n{entry.answer}", (
-        "the question answered, then the answer"
-    )
+    assert reply.blocks[0]["text"]["text"] == entry.answer
+    assert reply.text.splitlines()[0] == entry.answer.splitlines()[0], "the first line answers on its own"
+    under = [b["elements"][0]["text"] for b in reply.blocks[1:3]]
+    assert under[0] == f"Answering: {entry.title}" and under[1].startswith("Sources: "), "the question it answers"
+    assert f"_Answering: {entry.title}_" in reply.text
 
 
 def test_sources_line_links_to_the_source_in_blocks(use_cases, kb):
     reply = use_cases.answer_entry("toro").reply  # its sources include the eCFR, which has a URL
-    context = next(b for b in reply.blocks if b["type"] == "context")["elements"][0]["text"]
-    assert "<https://" in context
+    contexts = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"]
+    sources = next(text for text in contexts if text.startswith("Sources: "))
+    assert "<https://" in sources
 
 
 def test_echoed_user_text_cannot_broadcast_mention_or_link():
@@ -105,15 +108,16 @@ def test_a_follow_up_answer_says_which_topic_it_took(use_cases, kb):
     answer = use_cases.answer_question("and in the EU?", Surface.MENTION, previous_entry="toro")
 
     assert answer.entry.id == "toro-non-us-trials" and answer.follow_up_of.id == "toro"
-    assert answer.reply.text.startswith(f"_On TORO:_ _{answer.entry.title}_\n*The TORO is a US IND instrument")
-    assert answer.reply.blocks[0]["text"]["text"].startswith("_On TORO:_ _")
+    assert answer.reply.text.startswith("_On TORO:_ *The TORO is a US IND instrument")
+    assert answer.reply.blocks[0]["text"]["text"].startswith("_On TORO:_ *The TORO")
+    assert f"_Answering: {answer.entry.title}_" in answer.reply.text
 
 
 def test_a_question_on_another_topic_in_the_thread_gets_no_topic_line(use_cases):
     answer = use_cases.answer_question("what is an ARO?", Surface.MENTION, previous_entry="toro")
 
     assert answer.entry.id == "aro-definition" and answer.follow_up_of is None
-    assert answer.reply.text.startswith(f"_{answer.entry.title}_\n{answer.entry.answer}")
+    assert answer.reply.text.startswith(answer.entry.answer)
 
 
 def test_a_thread_title_keeps_the_words_only():

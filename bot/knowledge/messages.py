@@ -46,6 +46,7 @@ TEXTS = {
     "privacy": _spec("days"),
     "welcome": _spec(),  # the DM opened (agent view): at most once a day per person
     "status_looking": _spec(),  # the thread's status while the bot routes (assistant.threads.setStatus)
+    "answered_question": _spec("title", required=("title",)),  # under an answer: the question it answers
     "follow_up_on": _spec("topic", required=("topic",)),  # before a follow-up answer: which topic it took
     # The responsibility matrix and TORO list (bot/matrix.py, the modal, the Slack reply, the files).
     "matrix_heading": _spec("regions", required=("regions",)),

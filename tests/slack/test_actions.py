@@ -129,7 +129,7 @@ def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_button
 
     assert entry.answer in post.body["text"], "the text (notifications, old clients) still carries the answer"
     blocks = post.body["blocks"]
-    assert blocks[0]["type"] == "section" and blocks[0]["text"]["text"] == f"_{entry.title}_\n{entry.answer}"
+    assert blocks[0]["type"] == "section" and blocks[0]["text"]["text"] == entry.answer
     contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
     sources = [c for c in contexts if c.startswith("Sources:")]
     assert len(sources) == 1

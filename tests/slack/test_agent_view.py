@@ -47,7 +47,7 @@ def hook(served) -> tuple[str, str]:
 
 
 def answer(served, entry_id: str) -> str:
-    """An entry's answer as the bot posts it (its title, then the answer, {escalation_contact} filled in)."""
+    """An entry's answer as the bot posts it: the answer, then the question it answers."""
     return shown_answer(served.use_cases.kb.entries[entry_id], served.use_cases.kb, served.use_cases.escalation_contact)
 
 
