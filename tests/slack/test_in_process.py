@@ -33,8 +33,11 @@ SECRET = "in-process-signing-secret-2c9e"
 
 @pytest.fixture
 def app(standin: SlackStandIn, tmp_path) -> Iterator[App]:
-    settings = Settings(bot_token="xoxb-test", signing_secret=SECRET, api_url=standin.api_url)
-    state = open_state(str(tmp_path / "state.sqlite3"))
+    # The state file in tmp_path: the thread memory build_app opens goes there too, not into the checkout.
+    settings = Settings(
+        bot_token="xoxb-test", signing_secret=SECRET, api_url=standin.api_url, state_db=tmp_path / "state.sqlite3"
+    )
+    state = open_state(str(settings.state_db))
     use_cases = UseCases.from_settings(settings, journal=state.journal)
     yield build_app(settings, use_cases, state.claims)
 
