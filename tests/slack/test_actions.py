@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import os
 import sqlite3
 import subprocess
@@ -35,53 +34,7 @@ from tests.support.slack_requests import (
     direct_message,
     find_button,
     new_ts,
-    posted_message,
 )
-
-_hook_numbers = itertools.count(1)
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def ask(served, event: dict):
-    """Send `event` (a mention or DM) and return the bot's chat.postMessage call that answers it."""
-    already = len(served.posts())
-    assert served.sender.event(event).status == 200
-    return served.standin.wait_for("chat.postMessage", already + 1)[already]
-
-
-def new_hook(served) -> tuple[str, str]:
-    """A fresh response_url on the stand-in, and the path its posts arrive at."""
-    name = f"actions/T111/{next(_hook_numbers)}/x{next(_hook_numbers)}"
-    return served.standin.hook_url(name), "/hooks/" + name
-
-
-def click(
-    served,
-    post,
-    action_id: str,
-    *,
-    channel: str = CHANNEL_ID,
-    value: str | None = None,
-    user: str = USER_ID,
-    pressed: str = "positive",
-):
-    """Click a button on the message the bot posted (`post`, its chat.postMessage call); for the native
-    feedback buttons, `pressed` is "positive" (👍) or "negative" (👎).
-
-    Returns the HTTP response and the stand-in path of the click's response_url."""
-    url, path = new_hook(served)
-    payload = block_actions(
-        action_id,
-        response_url=url,
-        message=posted_message(post),
-        channel=channel,
-        value=value,
-        user=user,
-        pressed=pressed,
-    )
-    return served.sender.action(payload), path
 
 
 def buttons(blocks: list[dict], block_id: str) -> list[dict]:
@@ -125,7 +78,7 @@ def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_button
     entry = kb.entries["aro-definition"]
     assert entry.related, "this test needs an entry with related questions"
 
-    post = ask(served, app_mention("what is an ARO?"))
+    post = served.ask(app_mention("what is an ARO?"))
 
     assert entry.answer in post.body["text"], "the text (notifications, old clients) still carries the answer"
     blocks = post.body["blocks"]
@@ -161,11 +114,11 @@ def test_answer_to_a_mention_shows_sources_related_questions_and_feedback_button
 def test_related_question_button_answers_that_entry_in_the_same_thread(served):
     kb = served.use_cases.kb
     mention = app_mention("what is an ARO?")
-    post = ask(served, mention)
+    post = served.ask(mention)
     assert post.body["thread_ts"] == mention["ts"]
     _, button = find_button(post.body["blocks"], f"{ASK_ENTRY}:1")
 
-    response, hook = click(served, post, f"{ASK_ENTRY}:1")
+    response, hook = served.click(post, f"{ASK_ENTRY}:1")
 
     assert response.status == 200
     _, answer = served.standin.wait_for("chat.postMessage", 2)
@@ -181,11 +134,11 @@ def test_related_question_button_answers_that_entry_in_the_same_thread(served):
 def test_related_question_button_in_a_dm_answers_in_the_persons_thread(served):
     kb = served.use_cases.kb
     dm = direct_message("what is an ARO?")
-    post = ask(served, dm)
+    post = served.ask(dm)
     assert post.body["thread_ts"] == dm["ts"]
     _, button = find_button(post.body["blocks"], f"{ASK_ENTRY}:0")
 
-    assert click(served, post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)[0].status == 200
+    assert served.click(post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)[0].status == 200
 
     _, answer = served.standin.wait_for("chat.postMessage", 2)
     assert answer.body["channel"] == DM_CHANNEL_ID
@@ -195,10 +148,10 @@ def test_related_question_button_in_a_dm_answers_in_the_persons_thread(served):
 
 def test_related_question_button_in_a_dm_thread_answers_in_that_thread(served):
     parent_ts = new_ts()
-    post = ask(served, direct_message("what is an ARO?", thread_ts=parent_ts))
+    post = served.ask(direct_message("what is an ARO?", thread_ts=parent_ts))
     assert post.body["thread_ts"] == parent_ts
 
-    click(served, post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)
+    served.click(post, f"{ASK_ENTRY}:0", channel=DM_CHANNEL_ID)
 
     _, answer = served.standin.wait_for("chat.postMessage", 2)
     assert answer.body["channel"] == DM_CHANNEL_ID
@@ -211,7 +164,7 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     suggestions = served.use_cases.router.route(question).suggestions
     mention = app_mention(question)
 
-    post = ask(served, mention)
+    post = served.ask(mention)
 
     assert "Did you mean" in post.body["text"]
     options = buttons(post.body["blocks"], "clarify")
@@ -219,7 +172,7 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     assert FEEDBACK_HELPFUL not in action_ids(post.body["blocks"]), "nothing to vote on yet"
     chosen = options[-1]  # not simply the best guess
 
-    assert click(served, post, chosen["action_id"])[0].status == 200
+    assert served.click(post, chosen["action_id"])[0].status == 200
 
     _, answer = served.standin.wait_for("chat.postMessage", 2)
     assert answer.body["channel"] == CHANNEL_ID
@@ -236,10 +189,10 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     ids=["helpful", "not helpful"],
 )
 def test_feedback_thanks_only_the_voter_and_stores_the_vote(served, pressed, helpful, verdict):
-    post = ask(served, app_mention("what is an ARO?"))
+    post = served.ask(app_mention("what is an ARO?"))
     question_id, entry_id = feedback_value(post)
 
-    response, hook = click(served, post, FEEDBACK_VOTE, pressed=pressed)
+    response, hook = served.click(post, FEEDBACK_VOTE, pressed=pressed)
 
     assert response.status == 200
     [reply] = served.standin.wait_for(hook, 1)
@@ -257,11 +210,11 @@ def test_feedback_thanks_only_the_voter_and_stores_the_vote(served, pressed, hel
 
 
 def test_a_second_click_changes_the_vote_and_each_person_votes_once(served):
-    post = ask(served, app_mention("what is an ARO?"))
+    post = served.ask(app_mention("what is an ARO?"))
     question_id, entry_id = feedback_value(post)
 
     for pressed, user in (("positive", USER_ID), ("negative", USER_ID), ("positive", "U333")):
-        _, hook = click(served, post, FEEDBACK_VOTE, user=user, pressed=pressed)
+        _, hook = served.click(post, FEEDBACK_VOTE, user=user, pressed=pressed)
         served.standin.wait_for(hook, 1)
 
     votes = db_rows(served, "SELECT user, helpful FROM feedback WHERE question_id = ? ORDER BY user", (question_id,))
@@ -273,7 +226,7 @@ def test_a_second_click_changes_the_vote_and_each_person_votes_once(served):
 
 def test_checklist_can_be_shared_in_the_channel_from_its_private_reply(served):
     checklist = served.use_cases.kb.checklists["monitoring"]
-    command_url, command_hook = new_hook(served)
+    command_url, command_hook = served.new_hook()
     assert served.sender.command("monitoring", command_url).status == 200
     [private] = served.standin.wait_for(command_hook, 1)
     assert private.body["response_type"] == "ephemeral"
@@ -281,7 +234,7 @@ def test_checklist_can_be_shared_in_the_channel_from_its_private_reply(served):
     assert share["text"]["text"] == "Share in channel"
 
     # An ephemeral message is not in the payload: Slack sends only its container.
-    url, hook = new_hook(served)
+    url, hook = served.new_hook()
     payload = block_actions(SHARE_CHECKLIST, response_url=url, blocks=private.body["blocks"], is_ephemeral=True)
     assert "message" not in payload
     assert served.sender.action(payload).status == 200
@@ -311,9 +264,9 @@ STALE = {
 
 @pytest.mark.parametrize(("action_id", "value"), STALE.values(), ids=STALE.keys())
 def test_button_naming_an_entry_that_is_gone_gets_a_polite_private_reply(served, action_id, value):
-    post = ask(served, app_mention("what is an ARO?"))
+    post = served.ask(app_mention("what is an ARO?"))
 
-    response, hook = click(served, post, action_id, value=value)
+    response, hook = served.click(post, action_id, value=value)
 
     assert response.status == 200
     [reply] = served.standin.wait_for(hook, 1)
@@ -340,7 +293,7 @@ def test_share_button_naming_a_checklist_that_is_gone_gets_a_polite_private_repl
             ],
         }
     ]
-    url, hook = new_hook(served)
+    url, hook = served.new_hook()
 
     response = served.sender.action(block_actions(SHARE_CHECKLIST, response_url=url, blocks=blocks, is_ephemeral=True))
 
@@ -414,15 +367,15 @@ def section(lines: list[str], heading: str) -> list[str]:
 
 def test_every_answered_question_and_vote_reaches_the_report(served, tmp_path):
     kb = served.use_cases.kb
-    mention = ask(served, app_mention("what is an ARO?"))
-    dm = ask(served, direct_message("what is a CRO?"))
+    mention = served.ask(app_mention("what is an ARO?"))
+    dm = served.ask(direct_message("what is a CRO?"))
     _, related = find_button(mention.body["blocks"], f"{ASK_ENTRY}:0")
-    click(served, mention, f"{ASK_ENTRY}:0")
+    served.click(mention, f"{ASK_ENTRY}:0")
     served.standin.wait_for("chat.postMessage", 3)
-    off_topic = ask(served, app_mention("what is an ORM"))
+    off_topic = served.ask(app_mention("what is an ORM"))
     assert "don't have" in off_topic.body["text"]
     _, voted_entry = feedback_value(dm)
-    _, vote_hook = click(served, dm, FEEDBACK_VOTE, channel=DM_CHANNEL_ID, pressed="negative")
+    _, vote_hook = served.click(dm, FEEDBACK_VOTE, channel=DM_CHANNEL_ID, pressed="negative")
     served.standin.wait_for(vote_hook, 1)
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()

@@ -4,7 +4,6 @@ assistant.threads.* calls and response_url posts), and what the journal keeps.""
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 
 from bot.buttons import FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL, FEEDBACK_VOTE
@@ -26,24 +25,11 @@ from tests.support.slack_requests import (
 )
 from tests.support.slack_standin import BOT_USER_ID, Scripted
 
-_hooks = itertools.count(1)
 STATUS, TITLE, PROMPTS = (
     "assistant.threads.setStatus",
     "assistant.threads.setTitle",
     "assistant.threads.setSuggestedPrompts",
 )
-
-
-def ask(served, event: dict):
-    """Send `event` (a mention or DM) and return the bot's chat.postMessage call that answers it."""
-    already = len(served.posts())
-    assert served.sender.event(event).status == 200
-    return served.standin.wait_for("chat.postMessage", already + 1)[already]
-
-
-def hook(served) -> tuple[str, str]:
-    name = f"shortcuts/T111/{next(_hooks)}/s"
-    return served.standin.hook_url(name), "/hooks/" + name
 
 
 def answer(served, entry_id: str) -> str:
@@ -95,7 +81,7 @@ def test_opening_the_dm_when_slack_refuses_everything_shows_no_error(served):
 def test_a_dm_is_answered_in_its_thread_with_a_status_set_and_cleared_and_a_title(served):
     dm = direct_message("<@UBOT> who signs a TORO?")
 
-    post = ask(served, dm)
+    post = served.ask(dm)
 
     assert post.body["thread_ts"] == dm["ts"], "the reply is in the person's thread"
     assert answer(served, "toro-signatures") in post.body["text"]
@@ -113,7 +99,7 @@ def test_a_dm_is_answered_in_its_thread_with_a_status_set_and_cleared_and_a_titl
 def test_a_reply_in_a_dm_thread_keeps_the_threads_title(served):
     parent = new_ts()
 
-    post = ask(served, direct_message("what is an ARO?", thread_ts=parent))
+    post = served.ask(direct_message("what is an ARO?", thread_ts=parent))
 
     assert post.body["thread_ts"] == parent
     served.standin.wait_for(STATUS, 2)
@@ -125,7 +111,7 @@ def test_a_status_slack_refuses_does_not_stop_the_answer(served):
     served.standin.script(TITLE, Scripted(body={"ok": False, "error": "missing_scope"}))
     dm = direct_message("what is an ARO?")
 
-    post = ask(served, dm)
+    post = served.ask(dm)
 
     assert answer(served, "aro-definition") in post.body["text"]
     assert len(served.standin.calls(STATUS)) == 1, "a status never shown is not cleared"
@@ -136,10 +122,10 @@ def test_a_status_slack_refuses_does_not_stop_the_answer(served):
 
 def test_a_follow_up_mention_in_the_thread_is_answered_on_the_previous_topic(served):
     question = app_mention("what is a TORO?")
-    first = ask(served, question)
+    first = served.ask(question)
     assert answer(served, "toro") in first.body["text"]
 
-    follow = ask(served, app_mention("and in the EU?", thread_ts=question["ts"]))
+    follow = served.ask(app_mention("and in the EU?", thread_ts=question["ts"]))
 
     eu = answer(served, "toro-non-us-trials")
     assert follow.body["thread_ts"] == question["ts"]
@@ -150,9 +136,9 @@ def test_a_follow_up_mention_in_the_thread_is_answered_on_the_previous_topic(ser
 
 def test_the_same_words_outside_that_thread_are_not_read_on_its_topic(served):
     question = app_mention("what is a TORO?")
-    ask(served, question)
+    served.ask(question)
 
-    elsewhere = ask(served, app_mention("and in the EU?"))  # a new message, not in the thread
+    elsewhere = served.ask(app_mention("and in the EU?"))  # a new message, not in the thread
 
     assert "On TORO" not in elsewhere.body["text"]
     assert "I don't have a curated answer" in elsewhere.body["text"]
@@ -160,21 +146,21 @@ def test_the_same_words_outside_that_thread_are_not_read_on_its_topic(served):
 
 def test_a_topic_change_in_the_thread_is_routed_afresh(served):
     question = app_mention("what is a TORO?")
-    ask(served, question)
+    served.ask(question)
 
-    changed = ask(served, app_mention("what is an ARO?", thread_ts=question["ts"]))
+    changed = served.ask(app_mention("what is an ARO?", thread_ts=question["ts"]))
 
     assert changed.body["text"].startswith(answer(served, "aro-definition")), "no 'On TORO:'"
     # ...and the thread is now on that topic: a follow-up goes with the ARO answer
-    follow = ask(served, app_mention("which should we use?", thread_ts=question["ts"]))
+    follow = served.ask(app_mention("which should we use?", thread_ts=question["ts"]))
     assert follow.body["text"].startswith("_On AROs:_ " + answer(served, "aro-or-cro-choice"))
 
 
 def test_a_three_turn_dm_conversation_keeps_its_topic(served):
     dm = direct_message("What is a TORO?")
-    turns = [ask(served, dm)]
+    turns = [served.ask(dm)]
     for text in ("and in the EU?", "who signs it?"):
-        turns.append(ask(served, direct_message(text, thread_ts=dm["ts"])))
+        turns.append(served.ask(direct_message(text, thread_ts=dm["ts"])))
 
     assert [t.body["thread_ts"] for t in turns] == [dm["ts"]] * 3
     assert turns[0].body["text"].startswith(answer(served, "toro"))
@@ -193,9 +179,9 @@ def test_a_thread_keeps_its_topic_across_a_restart(standin, tmp_path):
     state = tmp_path / "state.sqlite3"
     question = app_mention("what is a TORO?")
     with served_app(standin, state) as before:
-        ask(before, question)
+        before.ask(question)
     with served_app(standin, state) as after:  # another worker, or the bot restarted
-        follow = ask(after, app_mention("who signs it?", thread_ts=question["ts"]))
+        follow = after.ask(app_mention("who signs it?", thread_ts=question["ts"]))
 
     assert follow.body["text"].startswith("_On TORO:_ " + answer(after, "toro-signatures"))
 
@@ -210,8 +196,8 @@ def test_the_message_shortcut_answers_the_question_in_that_messages_thread(serve
         channel=CHANNEL_ID,
         channel_type="channel",
     )
-    url, path = hook(served)
-    mention_answer = ask(served, app_mention("do we need a TORO for our EU trial?"))
+    url, path = served.new_hook("shortcuts")
+    mention_answer = served.ask(app_mention("do we need a TORO for our EU trial?"))
 
     assert served.sender.action(message_shortcut(someone, response_url=url)).status == 200
 
@@ -226,14 +212,14 @@ def test_the_message_shortcut_answers_the_question_in_that_messages_thread(serve
     assert ("shortcut", "toro-non-us-trials") in journal(served, "SELECT surface, entry FROM questions")
 
     # the thread it opened is on that topic for a follow-up mention
-    follow = ask(served, app_mention("who signs it?", thread_ts=someone["ts"]))
+    follow = served.ask(app_mention("who signs it?", thread_ts=someone["ts"]))
     assert follow.body["text"].startswith("_On TORO:_ " + answer(served, "toro-signatures"))
 
 
 def test_the_message_shortcut_inside_a_thread_answers_in_that_thread(served):
     parent = new_ts()
     someone = message("what is an ARO?", user="U999", channel=CHANNEL_ID, channel_type="channel", thread_ts=parent)
-    url, _ = hook(served)
+    url, _ = served.new_hook("shortcuts")
 
     served.sender.action(message_shortcut(someone, response_url=url))
 
@@ -244,7 +230,7 @@ def test_the_message_shortcut_inside_a_thread_answers_in_that_thread(served):
 def test_the_message_shortcut_where_the_bot_is_not_in_the_channel_answers_the_person_alone(served):
     served.standin.script("chat.postMessage", Scripted(body={"ok": False, "error": "not_in_channel"}))
     someone = message("what is an ARO?", user="U999", channel="C999", channel_type="channel")
-    url, path = hook(served)
+    url, path = served.new_hook("shortcuts")
 
     assert served.sender.action(message_shortcut(someone, response_url=url, channel="C999")).status == 200
 
@@ -274,7 +260,7 @@ def test_where_slack_refuses_the_native_feedback_buttons_the_classic_ones_are_po
     find_button(posted.body["blocks"], FEEDBACK_NOT_HELPFUL)
     served.standin.assert_count_stays("chat.postMessage", 2, within=0.3)
 
-    url, path = hook(served)
+    url, path = served.new_hook("shortcuts")
     payload = block_actions(FEEDBACK_NOT_HELPFUL, response_url=url, message=posted_message(posted))
     assert served.sender.action(payload).status == 200
     served.standin.wait_for(path, 1)
@@ -285,10 +271,10 @@ def test_where_slack_refuses_the_native_feedback_buttons_the_classic_ones_are_po
 
 
 def test_native_votes_from_the_agent_view_are_stored_once_per_person(served):
-    post = ask(served, direct_message("what is an ARO?"))
+    post = served.ask(direct_message("what is an ARO?"))
 
     for pressed, user in (("negative", USER_ID), ("positive", USER_ID), ("negative", "U333")):
-        url, path = hook(served)
+        url, path = served.new_hook("shortcuts")
         payload = block_actions(
             FEEDBACK_VOTE,
             response_url=url,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 from pathlib import Path
 
@@ -28,17 +27,10 @@ from tests.support.slack_requests import (
 )
 from tests.support.slack_standin import Scripted
 
-_hooks = itertools.count(1)
-
-
-def new_hook(served) -> tuple[str, str]:
-    name = f"matrix/T111/{next(_hooks)}/m"
-    return served.standin.hook_url(name), "/hooks/" + name
-
 
 def open_modal(served, text: str = "") -> dict:
     """`/cro-matrix text`: the view the bot opened with the command's own trigger_id."""
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     trigger = new_trigger_id()
     assert served.sender.command(text, url, command="/cro-matrix", trigger_id=trigger).status == 200
     [call] = served.standin.wait_for("views.open", 1)
@@ -64,7 +56,7 @@ def holders(view: dict) -> dict[str, str]:
 
 def click_ephemeral(served, blocks: list[dict], action_id: str, channel: str = CHANNEL_ID):
     """Click a button on an ephemeral message (Slack leaves the message out of the payload)."""
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     payload = block_actions(action_id, response_url=url, blocks=blocks, channel=channel, is_ephemeral=True)
     return served.sender.action(payload), hook
 
@@ -102,7 +94,7 @@ def test_cro_matrix_with_a_preset_starts_each_duty_from_it(served):
 
 
 def test_an_unknown_preset_gets_a_private_list_of_presets_instead(served):
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     assert served.sender.command("<!here> everything", url, command="/cro-matrix").status == 200
 
     [reply] = served.standin.wait_for(hook, 1)
@@ -235,7 +227,7 @@ def test_an_export_slack_refuses_tells_the_user(served):
 @pytest.mark.parametrize("action_id", [MATRIX_SHARE, MATRIX_EXPORT])
 def test_a_forged_or_stale_button_value_is_gone(served, action_id):
     blocks = served.use_cases.build_matrix(["us-ind"]).reply.blocks
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     payload = block_actions(action_id, response_url=url, blocks=blocks, is_ephemeral=True, value="r=mars;a=x:y")
 
     served.sender.action(payload)
@@ -250,7 +242,7 @@ def test_a_forged_or_stale_button_value_is_gone(served, action_id):
 
 @pytest.mark.parametrize(("topic", "ticked"), [("toro", ["us-ind"]), ("delegation", [])])
 def test_the_delegation_and_toro_checklists_open_the_same_modal(served, topic, ticked):
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     served.sender.command(topic, url)
     [checklist] = served.standin.wait_for(hook, 1)
     _, button = find_button(checklist.body["blocks"], MATRIX_OPEN)
@@ -266,7 +258,7 @@ def test_the_delegation_and_toro_checklists_open_the_same_modal(served, topic, t
 
 
 def test_other_checklists_have_no_matrix_button(served):
-    url, hook = new_hook(served)
+    url, hook = served.new_hook("matrix")
     served.sender.command("monitoring", url)
     [checklist] = served.standin.wait_for(hook, 1)
     with pytest.raises(AssertionError):

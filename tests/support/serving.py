@@ -8,6 +8,7 @@ their own (the shared `served` fixture in tests/slack/conftest.py uses the defau
 from __future__ import annotations
 
 import http.client
+import itertools
 import select
 import socket
 import socketserver
@@ -26,7 +27,15 @@ from bot.slack.startup import distribution
 from bot.slack.web import SlackWebApp
 from bot.state import State, open_state
 from bot.use_cases import UseCases
-from tests.support.slack_requests import Response, SlackSender, assert_nothing_more_posted
+from tests.support.slack_requests import (
+    CHANNEL_ID,
+    USER_ID,
+    Response,
+    SlackSender,
+    assert_nothing_more_posted,
+    block_actions,
+    posted_message,
+)
 from tests.support.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret-7f31a2"
@@ -86,6 +95,9 @@ def post_streaming(url: str, body: bytes, headers: dict[str, str], chunk: int = 
         sock.close()
 
 
+_hook_numbers = itertools.count(1)
+
+
 @dataclass
 class Served:
     base_url: str
@@ -100,6 +112,43 @@ class Served:
     def assert_nothing_more_posted(self, already: int = 0) -> None:
         """What was sent before produced no chat.postMessage beyond the `already` seen."""
         assert_nothing_more_posted(self.sender, self.standin, already)
+
+    def ask(self, event: dict):
+        """Send `event` (a mention or DM) and return the bot's chat.postMessage call that answers it."""
+        already = len(self.posts())
+        assert self.sender.event(event).status == 200
+        return self.standin.wait_for("chat.postMessage", already + 1)[already]
+
+    def new_hook(self, kind: str = "actions") -> tuple[str, str]:
+        """A fresh response_url on the stand-in, and the path its posts arrive at."""
+        name = f"{kind}/T111/{next(_hook_numbers)}/h"
+        return self.standin.hook_url(name), "/hooks/" + name
+
+    def click(
+        self,
+        post,
+        action_id: str,
+        *,
+        channel: str = CHANNEL_ID,
+        value: str | None = None,
+        user: str = USER_ID,
+        pressed: str = "positive",
+    ) -> tuple[Response, str]:
+        """Click a button on the message the bot posted (`post`, its chat.postMessage call); for the
+        native feedback buttons, `pressed` is "positive" (👍) or "negative" (👎).
+
+        Returns the HTTP response and the stand-in path of the click's response_url."""
+        url, path = self.new_hook()
+        payload = block_actions(
+            action_id,
+            response_url=url,
+            message=posted_message(post),
+            channel=channel,
+            value=value,
+            user=user,
+            pressed=pressed,
+        )
+        return self.sender.action(payload), path
 
 
 @contextmanager
