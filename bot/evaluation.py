@@ -34,6 +34,7 @@ class Outcome:
     wrong_route: bool  # in scope, the best candidate is the wrong entry
     top_confidence: float = 0.0  # the router's confidence in its best candidate, 0-1
     top_right: bool = False  # whether answering with that candidate would have been right
+    offered_right: bool = False  # not answered, but a suggested entry's button shows every expected fact
 
 
 class EvalFileError(Exception):
@@ -53,18 +54,23 @@ def load_items(path: str | Path) -> list[dict]:
     return items
 
 
+def _states_facts(use_cases, entry_id: str, expect: list[str]) -> bool:
+    """Whether the entry's answer, as the bot shows it, states every expected fact."""
+    from bot.render import shown_answer
+
+    text = shown_answer(use_cases.kb.entries[entry_id], use_cases.kb, use_cases.escalation_contact)
+    return all(re.search(p, text, re.I) for p in expect)
+
+
 def _top_candidate(use_cases, question: str, item: dict) -> tuple[float, bool]:
     """(confidence, would answering with it be right) for the router's best candidate, answered or not:
     what the reliability table compares."""
-    from bot.render import shown_answer
-
     best, _ = use_cases.router.assess(question)
     if not best:
         return 0.0, False
     if item["expect"] == "reject":
         return best[0].confidence, False
-    text = shown_answer(use_cases.kb.entries[best[0].entry_id], use_cases.kb, use_cases.escalation_contact)
-    return best[0].confidence, all(re.search(p, text, re.I) for p in item["expect"])
+    return best[0].confidence, _states_facts(use_cases, best[0].entry_id, item["expect"])
 
 
 def evaluate(use_cases, items: list[dict]) -> list[Outcome]:
@@ -96,12 +102,19 @@ def _judge(use_cases, item: dict, question: str, expect: Any) -> Outcome:
         right = result.status != Status.ANSWERED or facts
         return Outcome(question, tag, True, right, result.status, best, "(cannot answer)", result.score, not right)
     right = result.status == Status.ANSWERED and facts and (wanted is None or result.entry.id == wanted)
+    # A "did you mean" or "closest topic" button one click from the answer: what the person gets
+    # instead when the bot is not sure enough to answer.
+    offered = result.status != Status.ANSWERED and any(
+        (s.entry_id == wanted) if wanted else _states_facts(use_cases, s.entry_id, expect) for s in result.suggestions
+    )
     if wanted:
         wrong_route = best is not None and best != wanted
     else:
         wrong_route = result.status == Status.ANSWERED and not facts
     label = wanted or " & ".join(expect)
-    return Outcome(question, tag, True, right, result.status, best, label, result.score, wrong_route)
+    return Outcome(
+        question, tag, True, right, result.status, best, label, result.score, wrong_route, offered_right=offered
+    )
 
 
 def reliability(outcomes: list[Outcome]) -> list[str]:
@@ -160,9 +173,11 @@ def report(outcomes: list[Outcome], show_misses: int = 40, routes: bool = True) 
     p_in = sum(o.right for o in inside) / len(inside) if inside else 0.0
     p_out = sum(o.right for o in outside) / len(outside) if outside else 0.0
     statuses = Counter(o.status for o in inside if not o.right)
+    offered = sum(o.offered_right for o in inside)
     lines.append(
         f"in-scope answered right {sum(o.right for o in inside)}/{len(inside)} ({p_in:.1%})"
         f" · not answered: clarify {statuses['clarify']}, fallback {statuses['fallback']}"
+        f" (a suggested button held the answer for {offered})"
         f" · answered wrong {statuses[Status.ANSWERED]}"
         f" · off-topic rejected {sum(o.right for o in outside)}/{len(outside)} ({p_out:.1%})"
     )

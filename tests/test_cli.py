@@ -124,6 +124,21 @@ def test_eval_reports_per_tag_accuracy_and_histogram(tmp_path):
     assert "off-topic rejected 1/1" in run.stdout and "answered right 1/1" in run.stdout
 
 
+def test_eval_counts_the_unanswered_questions_a_suggested_button_would_have_answered(tmp_path):
+    question = "our CRA keeps going on about the monitoring visit report, who writes it"
+    items = tmp_path / "mini.yaml"
+    items.write_text(
+        "questions:\n"
+        f'  - {{q: "{question}", expect: ["monitor"], tag: site}}\n'
+        f'  - {{q: "{question}", expect: ["no answer says this"], tag: site}}\n'
+    )
+    run = cli("eval", str(items), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    summary = run.stdout.strip().splitlines()[-1]
+    assert "answered right 0/2" in summary and "clarify 2" in summary, summary
+    assert "a suggested button held the answer for 1)" in summary, summary
+
+
 # -- mistakes: one line saying what is wrong, exit 2, never a traceback -------------------------------
 
 
