@@ -11,7 +11,7 @@ from enum import StrEnum
 
 class Status(StrEnum):
     ANSWERED = "answered"  # a curated answer
-    CLARIFY = "clarify"  # two or more entries are close: "did you mean"
+    CLARIFY = "clarify"  # two or more entries are close, or one is probably it: "did you mean"
     FALLBACK = "fallback"  # nothing fits: say so rather than guess
     HELP = "help"  # empty text, a greeting, "help": how to use the bot
 

@@ -221,7 +221,7 @@ def render_route(
     if result.reason == NOT_ENGLISH:
         return render_notice(kb, "english_only")
     if result.status == Status.CLARIFY:
-        return render_clarify(result, kb)
+        return render_clarify(result, kb, escalation_contact)
     if result.status == Status.HELP:
         return render_help(kb, surface)
     return render_fallback(result, kb, surface, escalation_contact)
@@ -242,12 +242,14 @@ def with_also_asked(reply: Reply, result: RouteResult, kb: KnowledgeBase) -> Rep
     return Reply(f"{reply.text}\n\n{head}\n{options}", before_feedback(reply.blocks), fallback)
 
 
-def render_clarify(result: RouteResult, kb: KnowledgeBase) -> Reply:
+def render_clarify(result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "") -> Reply:
     words = _messages(kb)
     options = "\n".join(f"• {s.title}" for s in result.suggestions)
-    head = words.text("clarify")
-    text = f"{head.replace('*', '')}\n{options}\n{words.text('clarify_ask_again')}"
-    return Reply(text, [_section(head), entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")])
+    head = words.text("clarify" if len(result.suggestions) > 1 else "clarify_one")
+    elsewhere = words.text("escalation", contact=contact_for(kb, escalation_contact))
+    text = f"{head.replace('*', '')}\n{options}\n{words.text('clarify_ask_again')} {elsewhere}"
+    buttons = entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")
+    return Reply(text, [_section(head), buttons, _context(elsewhere)])
 
 
 def render_fallback(

@@ -19,6 +19,9 @@ hybrid one and, on the lexical features alone, the one used when the semantic mo
 Thresholds: the answer threshold is the lowest at which wrong answers stay within --max-wrong of the
 in-scope calibration questions and off-topic questions answered within --max-off; the clarify
 threshold maximises "did you mean" lists that hold a right entry minus those that hold none.
+The suggest threshold: the lowest confidence, between the other two, from which the best candidate of a
+question the bot does not answer is right often enough (SUGGEST_PRECISION) to offer alone as "did you
+mean"; off-topic and near-miss questions count against it.
 The fit is deterministic: the same knowledge and sets give the same file.
 """
 
@@ -56,6 +59,7 @@ DEV_SETS = (ROOT / "tests" / "eval" / "realistic_calibration.yaml",)
 # Off-topic questions that use the domain's words in another sense, written for the calibration alone
 # (not an evaluation set): every candidate answer is wrong for them.
 NEAR_MISSES = ROOT / "scripts" / "calibration" / "near_misses.yaml"
+SUGGEST_PRECISION = 0.75  # a lone "did you mean" button is the answer at least three times in four
 PHRASING_WEIGHT = 0.25  # default share of a development question that one stored phrasing counts as
 
 
@@ -155,6 +159,17 @@ def choose(sets: dict[str, list], max_wrong: float, max_off: float) -> tuple[flo
     return answer_at, best, figures(rows, answer_at, best)
 
 
+def suggest_threshold(rows, answer_at: float, clarify_at: float, precision: float = SUGGEST_PRECISION) -> float:
+    """The lowest confidence from which unanswered best candidates (up to the answer threshold) are right
+    at least `precision` of the time; the answer threshold itself (never offer one alone) if none is."""
+    for step in range(round((answer_at - clarify_at) * 100)):
+        at = round(clarify_at + step / 100, 2)
+        picked = [ranked[0][1] for _, ranked in rows if ranked and at <= ranked[0][0] < answer_at]
+        if picked and sum(picked) / len(picked) >= precision:
+            return at
+    return answer_at
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write bot/routing/calibration.json")
@@ -211,14 +226,23 @@ def main() -> int:
                     f"   {name} answer >= {t:.2f}: right {c['right']:.1%} wrong {c['wrong']:.1%} "
                     f"off {c['off_refused']:.1%}"
                 )
-        results[name] = (answer_at, clarify_at)
+        suggest_at = suggest_threshold(rows, answer_at, clarify_at)
+        results[name] = (answer_at, clarify_at, suggest_at)
         print(
-            f"{name:8s} answer >= {answer_at:.2f}, clarify >= {clarify_at:.2f}: right {f['right']:.1%}, "
+            f"{name:8s} answer >= {answer_at:.2f}, clarify >= {clarify_at:.2f}, suggest >= {suggest_at:.2f}: "
+            f"right {f['right']:.1%}, "
             f"wrong {f['wrong']:.1%}, off-topic refused {f['off_refused']:.1%}, "
             f"did-you-mean useful {f['useful_clarify']} / not {f['useless_clarify']}"
         )
-    (h_answer, h_clarify), (l_answer, l_clarify) = results["hybrid"], results["lexical"]
-    thresholds = {"answer": h_answer, "clarify": h_clarify, "lexical_answer": l_answer, "lexical_clarify": l_clarify}
+    (h_answer, h_clarify, h_suggest), (l_answer, l_clarify, l_suggest) = results["hybrid"], results["lexical"]
+    thresholds = {
+        "answer": h_answer,
+        "clarify": h_clarify,
+        "suggest": h_suggest,
+        "lexical_answer": l_answer,
+        "lexical_clarify": l_clarify,
+        "lexical_suggest": l_suggest,
+    }
     print(f"thresholds: {thresholds}")
     if args.write:
         note = (

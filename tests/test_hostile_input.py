@@ -63,7 +63,7 @@ CASE_IDS = [case for case, _, _ in HOSTILE]
 FORBIDDEN = ("<!channel>", "<!here>", "<!everyone>", "<!", "<@U0123ABC>", "<@", "<#C123", "evil.example", "\u202e")
 
 FALLBACK_START = "Sorry, I don't have a curated answer for that"
-CLARIFY_START = "I have more than one answer that could fit."
+CLARIFY_STARTS = ("I have more than one answer that could fit.", "I think I have an answer, but I'm not sure")
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def reply_kind(text: str, use_cases: UseCases) -> str:
         return HELP
     if text.startswith(FALLBACK_START):
         return "fallback"
-    if text.startswith(CLARIFY_START):
+    if text.startswith(CLARIFY_STARTS):
         return "clarify"
     for entry in use_cases.kb.entries.values():
         if text.startswith(shown_answer(entry, use_cases.kb, use_cases.escalation_contact)):

@@ -123,10 +123,24 @@ def test_close_calls_ask_which_one_with_up_to_three_suggestions():
 
 def test_a_weak_single_candidate_is_not_answered_but_named_as_the_closest_topic():
     result = Router(MONITORING, calibration=RULES).route(
-        "records", Thresholds(lexical_answer=0.95, lexical_clarify=0.3)
+        "records", Thresholds(lexical_answer=0.95, lexical_clarify=0.3, lexical_suggest=0.95)
     )
     assert result.status == FALLBACK
     assert [s.entry_id for s in result.suggestions] == ["archiving"]
+
+
+def test_a_likely_single_candidate_is_offered_alone_as_did_you_mean():
+    router = Router(MONITORING, calibration=RULES)
+    score = router.route("records", Thresholds(lexical_answer=0.95, lexical_suggest=0.95)).score / 100  # rounded
+    likely = router.route(
+        "records", Thresholds(lexical_answer=0.95, lexical_clarify=0.3, lexical_suggest=score - 0.002)
+    )
+    assert likely.status == CLARIFY
+    assert [s.entry_id for s in likely.suggestions] == ["archiving"]
+    unlikely = router.route(
+        "records", Thresholds(lexical_answer=0.95, lexical_clarify=0.3, lexical_suggest=score + 0.01)
+    )
+    assert unlikely.status == FALLBACK
 
 
 def test_clear_winner_is_answered_and_thresholds_are_settings():

@@ -25,6 +25,7 @@ TEXTS = {
     "not_advice": _spec(),
     "help_intro": _spec(),
     "clarify": _spec(),
+    "clarify_one": _spec(),
     "clarify_ask_again": _spec(),
     "fallback": _spec(),
     "fallback_closest": _spec("titles", required=("titles",)),

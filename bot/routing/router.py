@@ -207,6 +207,10 @@ class Router:
         close = [self._suggestion(c) for c in best[: thresholds.max_suggestions] if c.confidence >= clarify_at]
         if len(close) >= 2:
             return RouteResult(question, Status.CLARIFY, score=score, suggestions=tuple(close), words=words)
+        if top.confidence >= thresholds.lone_suggestion(self.semantic_on):
+            # Not sure enough to answer, but this entry is usually it (calibrated): ask rather than
+            # say "no curated answer" when there is one.
+            return RouteResult(question, Status.CLARIFY, score=score, suggestions=(self._suggestion(top),), words=words)
         closest = (self._suggestion(top),) if top.confidence >= clarify_at / 2 else ()
         return RouteResult(question, Status.FALLBACK, score=score, suggestions=closest, words=words)
 

@@ -61,13 +61,26 @@ def db_rows(served, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def clarify_question(use_cases) -> str:
-    """A question the real knowledge base answers with "did you mean", found rather than assumed."""
-    candidates = ["hybrid", "sites", "responsibility", "outsourcing", "data", "monitoring visits"]
+def clarify_question(use_cases, options: int = 2) -> str:
+    """A question the real knowledge base answers with "did you mean" and `options` or more buttons (1:
+    exactly one), found rather than assumed."""
+    candidates = [
+        "hybrid",
+        "sites",
+        "responsibility",
+        "outsourcing",
+        "data",
+        "monitoring visits",
+        "our CRA keeps going on about the monitoring visit report, who writes it",
+        "sponsor wants us to keep the essential docs, for how long",
+        "vendor qualification - who does it",
+    ]
     for question in candidates:
-        if use_cases.router.route(question).status == "clarify":
+        result = use_cases.router.route(question)
+        count = len(result.suggestions)
+        if result.status == "clarify" and (count == 1 if options == 1 else count >= options):
             return question
-    raise AssertionError(f"none of {candidates} gets a clarify reply any more; add a candidate that does")
+    raise AssertionError(f"none of {candidates} gets that clarify reply any more; add a candidate that does")
 
 
 # -- the answer's blocks ---------------------------------------------------------------------------
@@ -178,6 +191,24 @@ def test_did_you_mean_buttons_answer_the_chosen_entry_in_the_same_thread(served)
     assert answer.body["channel"] == CHANNEL_ID
     assert answer.body["thread_ts"] == mention["ts"]
     assert answer_text(kb.entries[chosen["value"]], kb) in answer.body["text"]
+
+
+def test_one_likely_entry_is_offered_alone_and_its_button_answers(served):
+    kb = served.use_cases.kb
+    question = clarify_question(served.use_cases, options=1)
+    (suggestion,) = served.use_cases.router.route(question).suggestions
+    mention = app_mention(question)
+
+    post = served.ask(mention)
+
+    assert post.body["text"].startswith(kb.messages.text("clarify_one").replace("*", ""))
+    assert "ask your study's regulatory lead or quality team" in post.body["text"], "somewhere to go if not"
+    (option,) = buttons(post.body["blocks"], "clarify")
+    assert option["value"] == suggestion.entry_id
+    assert served.click(post, option["action_id"])[0].status == 200
+    _, answer = served.standin.wait_for("chat.postMessage", 2)
+    assert answer.body["thread_ts"] == mention["ts"]
+    assert answer_text(kb.entries[suggestion.entry_id], kb) in answer.body["text"]
 
 
 # -- feedback --------------------------------------------------------------------------------------
