@@ -119,6 +119,7 @@ class SqlState:
         self._queue: deque[tuple[str, Callable[[Connection], Any]]] = deque()
         self._down_until = 0.0
         self._failing = False
+        self._claiming_here = False  # claims taken in this process during the current outage
         self._migrated = False
         self._pruned_at = 0.0
         try:
@@ -157,6 +158,7 @@ class SqlState:
     def _recovered(self) -> None:
         if self._failing:
             self._failing = False
+            self._claiming_here = False
             self._log.info("state store %s answers again", self.where)
 
     def _transaction(self, work: Callable[[Connection], Any]) -> Any:
@@ -314,7 +316,14 @@ class SqlState:
             self._memory[key] = now
             while len(self._memory) > _MEMORY_LIMIT:
                 self._memory.popitem(last=False)
-            return True
+            first, self._claiming_here = not self._claiming_here, True
+        if first:  # once per outage: what an operator needs to know about duplicates
+            self._log.warning(
+                "state store %s: taking claims in this process until it answers; a retry that reaches "
+                "another instance meanwhile may be answered twice",
+                self.where,
+            )
+        return True
 
     def _insert_claim(self, values: dict) -> Callable[[Connection], bool]:
         # RETURNING rather than rowcount, which psycopg leaves at -1 for this statement

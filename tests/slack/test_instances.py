@@ -97,20 +97,33 @@ def test_two_instances_on_one_postgresql_answer_each_question_once(database_url,
     assert journal(database_url) == (120, 120, 0), "journalled once each, nothing left waiting"
 
 
-def test_postgresql_restarting_mid_burst_loses_and_doubles_no_answer(postgres, database_url, standin, tmp_path):
+def test_postgresql_restarting_mid_burst_loses_no_answer_and_doubles_one_only_if_claims_left_it(
+    postgres, database_url, standin, tmp_path
+):
     burst = Burst.of(150, tag="restart")
     restarted = threading.Event()
+    down_for: list[float] = []
 
     def restart_once_under_way(sent: int) -> None:
         if sent == 60 and not restarted.is_set():
             restarted.set()
+            started = time.monotonic()
             postgres.restart()  # every connection dropped; the server back in a fraction of a second
+            down_for.append(time.monotonic() - started)
 
     with instances(tmp_path, standin, 2, {"DATABASE_URL": database_url}) as webs:
         burst.send([sender(web) for web in webs], concurrency=12, retry_every=3, between=restart_once_under_way)
         assert restarted.is_set()
-        tally = wait_answered(burst, standin, timeout=30)
-        standin.assert_count_stays("chat.postMessage", len(burst.mentions), within=0.5)
+        wait_answered(burst, standin, timeout=30)
+        # After an outage longer than the claim's retry window, sweepers may still take over claims
+        # written late from the queues: wait until they too are done.
+        quiet = 0.5 if down_for[0] < 1.0 else GRACE * 2
+        posts = -1
+        while posts != (posts := len(standin.calls("chat.postMessage"))):
+            time.sleep(quiet)
+        tally = burst.tally(standin.calls("chat.postMessage"))
+        extra = sum(tally.duplicated.values())
+        standin.assert_count_stays("chat.postMessage", len(burst.mentions) + extra, within=0.5)
 
         def journal_settled() -> bool:
             recorded, _, waiting = journal(database_url)
@@ -120,7 +133,13 @@ def test_postgresql_restarting_mid_burst_loses_and_doubles_no_answer(postgres, d
         text = logs(webs)
 
     assert tally.unacked == [] and tally.lost == [], f"lost {tally.lost}, unacked {tally.unacked}"
-    assert tally.duplicated == {}, f"{len(tally.duplicated)} mentions answered more than once"
+    # A restart well inside a claim's retry window (1.5 s) doubles nothing. One that outlasts it (on a
+    # loaded machine) sends claims to each process's memory, where a retry reaching the other instance
+    # is not seen: the documented at-least-once window, which must then have been logged.
+    if down_for[0] < 1.0:
+        assert tally.duplicated == {}, f"{extra} extra answers after a {down_for[0]:.2f} s restart"
+    elif tally.duplicated:
+        assert "taking claims in this process" in text, f"{extra} extra answers, with no claim taken off the store"
     recorded, deliveries, waiting = journal(database_url)
     assert recorded == deliveries, "no question journalled twice"
     assert settled or "could not be written" in text, f"journal has {recorded} of 150 and no gap logged"
