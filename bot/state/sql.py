@@ -317,8 +317,8 @@ class SqlState:
             while len(self._memory) > _MEMORY_LIMIT:
                 self._memory.popitem(last=False)
             first, self._claiming_here = not self._claiming_here, True
-        if first:  # once per outage: what an operator needs to know about duplicates
-            self._log.warning(
+        if first:  # once per outage (the outage itself was a warning): why a retry may be answered twice
+            self._log.info(
                 "state store %s: taking claims in this process until it answers; a retry that reaches "
                 "another instance meanwhile may be answered twice",
                 self.where,
