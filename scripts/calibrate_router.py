@@ -173,10 +173,12 @@ def suggest_threshold(rows, answer_at: float, clarify_at: float, precision: floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write bot/routing/calibration.json")
-    # 8%: read one by one, most answers the calibration set counts wrong at that level are on the right
-    # subject without the particular fact asked; the next step down (5%) halves the questions answered.
+    # 5%: the calibration set judges at least as strictly as the held-out sets (its wrong share at a
+    # given threshold has run level with or above theirs), so this keeps them near the 3% the router is
+    # held to. 8% served while the knowledge left the cap idle; after the third development pass it
+    # moved the answer threshold to 0.51 and 7% of held-out answers were wrong.
     parser.add_argument(
-        "--max-wrong", type=float, default=0.08, help="wrong answers allowed in each set, share of in-scope"
+        "--max-wrong", type=float, default=0.05, help="wrong answers allowed in each set, share of in-scope"
     )
     parser.add_argument("--max-off", type=float, default=0.03, help="off-topic answers allowed, share of off-topic")
     parser.add_argument("--rounds", type=int, default=2, help="refits (each reads messages with the last model)")
