@@ -13,7 +13,7 @@ Samples, each a candidate entry for a question labelled right (1) or wrong (0):
   entry looks like without reading any evaluation set;
 - scripts/calibration/near_misses.yaml: off-topic questions that share the domain's words ("server
   monitoring", "hybrid working", "sponsor my visa"), all wrong for every candidate.
-The held-out set (tests/eval/realistic_heldout.yaml) is never read here, nor are the development sets
+The held-out sets (tests/eval/realistic_heldout*.yaml) are never read here, nor are the development sets
 (knowledge has been written against them). Two models are fitted: the
 hybrid one and, on the lexical features alone, the one used when the semantic model cannot load.
 Thresholds: the answer threshold is the lowest at which wrong answers stay within --max-wrong of the
@@ -173,12 +173,12 @@ def suggest_threshold(rows, answer_at: float, clarify_at: float, precision: floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write bot/routing/calibration.json")
-    # 5%: the calibration set judges at least as strictly as the held-out sets (its wrong share at a
-    # given threshold has run level with or above theirs), so this keeps them near the 3% the router is
-    # held to. 8% served while the knowledge left the cap idle; after the third development pass it
-    # moved the answer threshold to 0.51 and 7% of held-out answers were wrong.
+    # 3%, the wrong-answer rate the router is held to on held-out questions. With 400 in-scope
+    # calibration questions (since writers I and J) a 3% cap is 12 answers and can be estimated; with
+    # the first 130 it was 4, and 8%, later 5%, served instead. At 5% on the 400 the wrong share on
+    # the held-out sets came out level with the calibration set's (4.9% pooled), so the cap carries.
     parser.add_argument(
-        "--max-wrong", type=float, default=0.05, help="wrong answers allowed in each set, share of in-scope"
+        "--max-wrong", type=float, default=0.03, help="wrong answers allowed in each set, share of in-scope"
     )
     parser.add_argument("--max-off", type=float, default=0.03, help="off-topic answers allowed, share of off-topic")
     parser.add_argument("--rounds", type=int, default=2, help="refits (each reads messages with the last model)")

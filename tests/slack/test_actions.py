@@ -74,6 +74,8 @@ def clarify_question(use_cases, options: int = 2) -> str:
         "our CRA keeps going on about the monitoring visit report, who writes it",
         "sponsor wants us to keep the essential docs, for how long",
         "vendor qualification - who does it",
+        "who checks the CRO is any good before we sign",
+        "is the TMF ours or the CROs",
     ]
     for question in candidates:
         result = use_cases.router.route(question)
