@@ -245,9 +245,11 @@ def with_also_asked(reply: Reply, result: RouteResult, kb: KnowledgeBase) -> Rep
 def render_clarify(result: RouteResult, kb: KnowledgeBase, escalation_contact: str = "") -> Reply:
     words = _messages(kb)
     options = "\n".join(f"• {s.title}" for s in result.suggestions)
-    head = words.text("clarify" if len(result.suggestions) > 1 else "clarify_one")
+    several = len(result.suggestions) > 1
+    head = words.text("clarify" if several else "clarify_one")
+    again = words.text("clarify_ask_again" if several else "clarify_one_ask_again")
     elsewhere = words.text("escalation", contact=contact_for(kb, escalation_contact))
-    text = f"{head.replace('*', '')}\n{options}\n{words.text('clarify_ask_again')} {elsewhere}"
+    text = f"{head.replace('*', '')}\n{options}\n{again} {elsewhere}"
     buttons = entry_buttons([s.entry_id for s in result.suggestions], kb, "clarify")
     return Reply(text, [_section(head), buttons, _context(elsewhere)])
 

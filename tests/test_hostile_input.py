@@ -63,7 +63,7 @@ CASE_IDS = [case for case, _, _ in HOSTILE]
 FORBIDDEN = ("<!channel>", "<!here>", "<!everyone>", "<!", "<@U0123ABC>", "<@", "<#C123", "evil.example", "\u202e")
 
 FALLBACK_START = "Sorry, I don't have a curated answer for that"
-CLARIFY_STARTS = ("I have more than one answer that could fit.", "I think I have an answer, but I'm not sure")
+CLARIFY_STARTS = ("I have more than one answer that could fit.", "I'm not sure I can answer that.")
 
 
 @pytest.fixture(scope="module")

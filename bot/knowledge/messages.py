@@ -27,6 +27,7 @@ TEXTS = {
     "clarify": _spec(),
     "clarify_one": _spec(),
     "clarify_ask_again": _spec(),
+    "clarify_one_ask_again": _spec(),
     "fallback": _spec(),
     "fallback_closest": _spec("titles", required=("titles",)),
     "fallback_topics": _spec("topics", required=("topics",)),
