@@ -273,18 +273,11 @@ def test_where_slack_refuses_the_native_feedback_buttons_the_classic_ones_are_po
 def test_native_votes_from_the_agent_view_are_stored_once_per_person(served):
     post = served.ask(direct_message("what is an ARO?"))
 
+    native = block_actions(FEEDBACK_VOTE, response_url="", message=posted_message(post))
+    assert native["actions"][0]["type"] == "feedback_buttons"
     for pressed, user in (("negative", USER_ID), ("positive", USER_ID), ("negative", "U333")):
-        url, path = served.new_hook("shortcuts")
-        payload = block_actions(
-            FEEDBACK_VOTE,
-            response_url=url,
-            message=posted_message(post),
-            channel=DM_CHANNEL_ID,
-            user=user,
-            pressed=pressed,
-        )
-        assert payload["actions"][0]["type"] == "feedback_buttons"
-        assert served.sender.action(payload).status == 200
+        response, path = served.click(post, FEEDBACK_VOTE, channel=DM_CHANNEL_ID, user=user, pressed=pressed)
+        assert response.status == 200
         [thanks] = served.standin.wait_for(path, 1)
         assert thanks.body["response_type"] == "ephemeral"
 
