@@ -1,6 +1,6 @@
 """The router held to floors on the project's own question sets.
 
-- tests/eval/realistic_heldout.yaml and realistic_heldout2.yaml to realistic_heldout5.yaml: frozen held-out
+- tests/eval/realistic_heldout.yaml and realistic_heldout2.yaml to realistic_heldout6.yaml: frozen held-out
   realistic questions (written blind to the knowledge; each set by later writers than the one before). Nobody
   tuning the router or writing knowledge reads them; these tests report only their figures, never their
   questions, so a failure here says how much worse, not which items. Their regexes were corrected where
@@ -38,6 +38,7 @@ FLOORS = {
     "realistic_heldout4.yaml": Floors(right=0.48, wrong=0.03, refused=0.95),
     # Measured at 4.4% wrong, over the router's 3% target: the floor guards against worse, the target is open.
     "realistic_heldout5.yaml": Floors(right=0.44, wrong=0.06, refused=0.95),
+    "realistic_heldout6.yaml": Floors(right=0.44, wrong=0.03, refused=0.95),
     "realistic_calibration.yaml": Floors(right=0.50, wrong=0.04, refused=0.95),
     "realistic_dev.yaml": Floors(right=0.60, wrong=0.03, refused=0.95),
     "realistic_dev2.yaml": Floors(right=0.52, wrong=0.03, refused=0.95),
@@ -76,7 +77,7 @@ def test_the_sets_are_large_enough_to_mean_something(figures):
     assert figures["realistic_heldout.yaml"].in_scope >= 125 and figures["realistic_heldout.yaml"].off_topic >= 40
     assert figures["realistic_heldout2.yaml"].in_scope >= 125 and figures["realistic_heldout2.yaml"].off_topic >= 40
     assert figures["realistic_heldout3.yaml"].in_scope >= 125 and figures["realistic_heldout3.yaml"].off_topic >= 40
-    for later in ("realistic_heldout4.yaml", "realistic_heldout5.yaml"):
+    for later in ("realistic_heldout4.yaml", "realistic_heldout5.yaml", "realistic_heldout6.yaml"):
         assert figures[later].in_scope >= 250 and figures[later].off_topic >= 80
     total_in = sum(f.in_scope for f in figures.values())
     total_off = sum(f.off_topic for f in figures.values())
