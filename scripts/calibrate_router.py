@@ -176,7 +176,8 @@ def main() -> int:
     # 3%, the wrong-answer rate the router is held to on held-out questions. With 400 in-scope
     # calibration questions (since writers I and J) a 3% cap is 12 answers and can be estimated; with
     # the first 130 it was 4, and 8%, later 5%, served instead. At 5% on the 400 the wrong share on
-    # the held-out sets came out level with the calibration set's (4.9% pooled), so the cap carries.
+    # the held-out sets came out level with the calibration set's (4.9% pooled). It carries on average,
+    # not for every writer: three later held-out sets read 1.1%, 4.4% and 2.2% at the 3% fit (decision 0003).
     parser.add_argument(
         "--max-wrong", type=float, default=0.03, help="wrong answers allowed in each set, share of in-scope"
     )

@@ -74,11 +74,10 @@ def figures(use_cases) -> dict[str, Figures]:
 
 
 def test_the_sets_are_large_enough_to_mean_something(figures):
-    assert figures["realistic_heldout.yaml"].in_scope >= 125 and figures["realistic_heldout.yaml"].off_topic >= 40
-    assert figures["realistic_heldout2.yaml"].in_scope >= 125 and figures["realistic_heldout2.yaml"].off_topic >= 40
-    assert figures["realistic_heldout3.yaml"].in_scope >= 125 and figures["realistic_heldout3.yaml"].off_topic >= 40
-    for later in ("realistic_heldout4.yaml", "realistic_heldout5.yaml", "realistic_heldout6.yaml"):
-        assert figures[later].in_scope >= 250 and figures[later].off_topic >= 80
+    held_out_minimum = {1: (125, 40), 2: (125, 40), 3: (125, 40), 4: (250, 80), 5: (250, 80), 6: (250, 80)}
+    for n, (in_scope, off_topic) in held_out_minimum.items():
+        held_out = figures[f"realistic_heldout{n if n > 1 else ''}.yaml"]
+        assert held_out.in_scope >= in_scope and held_out.off_topic >= off_topic, n
     total_in = sum(f.in_scope for f in figures.values())
     total_off = sum(f.off_topic for f in figures.values())
     own = ("realistic_heldout.yaml", "realistic_dev.yaml", "realistic_dev2.yaml", "realistic_calibration.yaml")
